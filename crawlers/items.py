@@ -1,0 +1,58 @@
+"""Items the crawl produces: a fetched page, and the signals stored from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class PageItem:
+    """One fetched document of a district, on its way through the pipelines.
+
+    The spider fills the fetch fields; the extraction pipeline replaces `body`
+    with `text`, and the detection pipeline adds `signals` and `cbe_stage`.
+    """
+
+    url: str
+    district_id: str
+    state: str | None
+    source_type: str
+    status: int
+    content_type: str | None
+    body: bytes | None
+    fetched_at: str
+    etag: str | None = None
+    last_modified: str | None = None
+    text: str | None = None
+    title: str | None = None
+    published_at: str | None = None
+    page_starts: list[int] | None = None
+    error: str | None = None
+    cbe_stage: str | None = None
+    signals: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class SignalItem:
+    """A stored signal, as feed exports write it (`scrapy crawl districts -O signals.jsonl`)."""
+
+    id: str
+    district_id: str | None
+    kind: str
+    label: str | None
+    stage: str | None
+    title: str | None
+    person: str | None
+    school: str | None
+    position: str | None
+    effective_date: str | None
+    state: str | None
+    quote: str | None
+    page: int | None
+    url: str
+    source_type: str | None
+    published_at: str | None
+    first_seen_at: str
+    last_seen_at: str
+    is_new: bool

@@ -1,0 +1,196 @@
+"""Downloader middlewares: district scope, robots.txt by RFC 9309, retries with backoff."""
+
+from __future__ import annotations
+
+import logging
+import random
+from email.utils import parsedate_to_datetime
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from scrapy import Request, signals
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.utils.asyncio import sleep
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.misc import build_from_crawler
+
+from twisted.internet.defer import Deferred
+
+logger = logging.getLogger(__name__)
+
+ALLOW_ALL = b""
+DISALLOW_ALL = b"User-agent: *\nDisallow: /\n"
+
+
+class DistrictScopeMiddleware:
+    """Drop requests, redirects included, that leave their district's site.
+
+    The district's home page may redirect to another host (a district that
+    moved to a new domain); that host joins the district's scope. Any other
+    redirect off the site is dropped and counted.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_request(self, request: Request, spider=None):
+        district_id = request.meta.get("district_id")
+        scopes = getattr(self.crawler.spider, "scopes", None)
+        if district_id is None or scopes is None or district_id not in scopes:
+            return None
+        scope = scopes[district_id]
+        if scope.owns(request.url):
+            return None
+
+        is_redirect = bool(request.meta.get("redirect_urls"))
+        host = urlsplit(request.url).netloc.lower()
+        if is_redirect and request.meta.get("district_home") and urlsplit(request.url).scheme in ("http", "https"):
+            logger.info("District %s moved to %s; adding it to the crawl", district_id, host)
+            scope.add_host(host)
+            self.stats.inc_value("k12signals/district_new_domain")
+            return None
+
+        reason = "offsite_redirect" if is_redirect else "offsite"
+        self.stats.inc_value(f"k12signals/skipped/{reason}")
+        logger.debug("Skipping %s for district %s: %s", request.url, district_id, reason)
+        raise IgnoreRequest(f"{reason}: {request.url} is not on the site of district {district_id}")
+
+
+class RobotsTxtByOriginMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, with the rules of RFC 9309 for failures.
+
+    Scrapy's own middleware keeps one parser per host and port, parses any
+    answer as robots.txt, and allows everything when the file cannot be
+    fetched. This one keeps a parser per origin (scheme, host and port, as
+    RFC 9309 section 2.3 scopes the file), and:
+
+    - a 4xx answer (404 and the like) means no rules: everything is allowed;
+    - a 5xx answer, after the retries, or a server that cannot be reached,
+      means "unreachable": everything is disallowed for this crawl;
+    - redirects are followed by the downloader (RFC 9309 asks for at least five).
+    """
+
+    def __init__(self, crawler):
+        super().__init__(crawler)
+        self.crawler = crawler
+
+    async def robot_parser(self, request: Request):
+        parts = urlsplit(request.url)
+        return await self._origin_parser(f"{parts.scheme}://{parts.netloc}", request)
+
+    async def _origin_parser(self, origin: str, request: Request):
+        if origin not in self._parsers:
+            self._parsers[origin] = Deferred()
+            robots_request = Request(
+                f"{origin}/robots.txt",
+                priority=self.DOWNLOAD_PRIORITY,
+                meta={"dont_obey_robotstxt": True, "robots_for": request.meta.get("district_id")},
+                callback=lambda response: None,
+            )
+            try:
+                response = await self.crawler.engine.download_async(robots_request)
+                body = self._rules_for_status(response.status, response.body, origin)
+                await self._publish(origin, body, request)
+            except Exception as error:  # noqa: BLE001 - any failure means "unreachable"
+                logger.warning(
+                    "robots.txt of %s could not be fetched (%s); treating the site as disallowed",
+                    origin,
+                    error,
+                )
+                self._stats.inc_value("k12signals/robotstxt/unreachable")
+                await self._publish(origin, DISALLOW_ALL, request)
+            self._stats.inc_value("robotstxt/request_count")
+
+        parser = self._parsers[origin]
+        if isinstance(parser, Deferred):
+            return await maybe_deferred_to_future(parser)
+        return parser
+
+    def _rules_for_status(self, status: int, body: bytes, origin: str) -> bytes:
+        self._stats.inc_value(f"robotstxt/response_status_count/{status}")
+        if 200 <= status < 300:
+            return body
+        if 400 <= status < 500:
+            return ALLOW_ALL
+        logger.warning("robots.txt of %s answered %d; treating the site as disallowed", origin, status)
+        self._stats.inc_value("k12signals/robotstxt/server_error")
+        return DISALLOW_ALL
+
+    async def _publish(self, origin: str, body: bytes, request: Request) -> None:
+        parser = build_from_crawler(self._parserimpl, self.crawler, body)
+        await self.crawler.signals.send_catch_log_async(
+            signal=signals.robots_parsed, robotparser=parser, request=request
+        )
+        pending = self._parsers[origin]
+        self._parsers[origin] = parser
+        pending.callback(parser)
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries, waiting before each one: `Retry-After` when the server sends it,
+    else RETRY_BACKOFF_BASE seconds doubled per attempt, with jitter, capped at
+    RETRY_BACKOFF_MAX.
+    """
+
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.backoff_base = settings.getfloat("RETRY_BACKOFF_BASE", 2.0)
+        self.backoff_max = settings.getfloat("RETRY_BACKOFF_MAX", 120.0)
+        if self.backoff_base < 0 or self.backoff_max < 0:
+            raise NotConfigured("RETRY_BACKOFF_BASE and RETRY_BACKOFF_MAX must not be negative")
+
+    async def process_response(self, request, response, spider=None):
+        result = super().process_response(request, response)
+        if isinstance(result, Request):
+            delay = self.backoff_delay(request, response.headers.get(b"Retry-After"))
+            logger.info(
+                "Retrying %s after %s in %.1f s (attempt %d of %d)",
+                request.url,
+                response.status,
+                delay,
+                result.meta.get("retry_times", 1),
+                self.max_retry_times,
+            )
+            self.crawler.stats.inc_value("k12signals/retry/backoff_seconds", int(round(delay)))
+            await sleep(delay)
+        return result
+
+    async def process_exception(self, request, exception, spider=None):
+        result = super().process_exception(request, exception)
+        if isinstance(result, Request):
+            delay = self.backoff_delay(request, None)
+            logger.info(
+                "Retrying %s after %s in %.1f s", request.url, type(exception).__name__, delay
+            )
+            await sleep(delay)
+        return result
+
+    def backoff_delay(self, request: Request, retry_after: bytes | None) -> float:
+        if retry_after:
+            seconds = parse_retry_after(retry_after.decode("latin-1"))
+            if seconds is not None:
+                return min(seconds, self.backoff_max)
+        attempt = request.meta.get("retry_times", 0)
+        delay = self.backoff_base * (2**attempt)
+        return min(delay * random.uniform(0.8, 1.2), self.backoff_max)
+
+
+def parse_retry_after(value: str) -> float | None:
+    """Seconds to wait from a Retry-After value: a number of seconds or an HTTP date."""
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())

@@ -1,0 +1,78 @@
+"""Scrapy settings for the k12-signals crawl.
+
+The defaults aim at a polite crawl of thousands of small district sites: one
+or two requests at a time per host, AutoThrottle, robots.txt obeyed, bounded
+downloads, and retries that back off. Override any of them with
+`-s NAME=VALUE` on the command line.
+"""
+
+import os
+
+BOT_NAME = "k12signals"
+SPIDER_MODULES = ["crawlers.spiders"]
+NEWSPIDER_MODULE = "crawlers.spiders"
+COMMANDS_MODULE = "crawlers.commands"
+
+# Identity: the add-on builds USER_AGENT from the CRAWL_CONTACT setting
+# (-s CRAWL_CONTACT=you@example.org) or the K12SIGNALS_CONTACT environment
+# variable, an address where site owners can reach whoever runs the crawl.
+# CRAWL_CONTACT is not set here, because a project setting would outrank
+# the add-on's value.
+ADDONS = {"crawlers.addons.CrawlerIdentity": 0}
+
+# Where the crawl stores districts, pages and signals.
+SIGNALS_DB = os.environ.get("SIGNALS_DB", "signals.db")
+
+# Politeness.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Bounded downloads. Board packets can be large PDFs; anything past the
+# maximum is dropped by Scrapy and counted in the stats.
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 25 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 8 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+
+# Retries for rate limits and server errors, waiting RETRY_BACKOFF_BASE
+# seconds doubled per attempt (or the server's Retry-After), at most
+# RETRY_BACKOFF_MAX seconds.
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+RETRY_BACKOFF_BASE = 2.0
+RETRY_BACKOFF_MAX = 120.0
+
+# Scope of each district's crawl.
+DISTRICT_MAX_PAGES = 150
+DISTRICT_MAX_DEPTH = 3
+DISTRICT_MAX_QUERY_VARIANTS = 5
+DISTRICT_MAX_SITEMAP_URLS = 300
+
+DOWNLOADER_MIDDLEWARES = {
+    # Before robots.txt, so that off-site requests never trigger a robots.txt fetch.
+    "crawlers.middlewares.DistrictScopeMiddleware": 50,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawlers.middlewares.RobotsTxtByOriginMiddleware": 100,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawlers.middlewares.BackoffRetryMiddleware": 550,
+}
+
+ITEM_PIPELINES = {
+    "pipelines.extraction.ExtractionPipeline": 100,
+    "pipelines.detection.DetectionPipeline": 200,
+    "pipelines.storage.StoragePipeline": 300,
+}
+
+# The telnet console and the remote control server each open a port on the
+# machine; the crawl needs neither.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+FEED_EXPORT_ENCODING = "utf-8"
+LOG_LEVEL = "INFO"

@@ -1,0 +1,312 @@
+"""The `districts` spider: crawl each district's web site for pages that carry signals.
+
+    scrapy crawl districts                       # every district in signals.db with a web site
+    scrapy crawl districts -a state=NH -a limit=20
+    scrapy crawl districts -a nces_id=3300001,3302460
+    scrapy crawl districts -a registry=districts.csv
+
+The spider only fetches and routes: it yields one `PageItem` per HTML page or
+PDF, and the item pipelines extract text, detect signals and store them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy import signals
+from scrapy.exceptions import CloseSpider, IgnoreRequest, UsageError
+from scrapy.http import Response, TextResponse
+from scrapy.linkextractors import LinkExtractor
+from scrapy.utils.gz import gunzip
+from scrapy.utils.sitemap import Sitemap
+
+from crawlers.items import PageItem
+from crawlers.scope import SKIPPED_EXTENSIONS, DistrictScope, clean_url, guess_source_type, link_score
+from k12signals import storage
+from k12signals.errors import InputError
+from k12signals.registry import NCES_ID_PATTERN, VALID_STATE_CODES, read_registry_file
+
+logger = logging.getLogger(__name__)
+
+HTML_TYPES = ("text/html", "application/xhtml")
+PDF_TYPE = "application/pdf"
+
+# Priorities: a link's score (0 to 5) times this, less its depth, so that the
+# most promising pages of every district are fetched first.
+SCORE_WEIGHT = 10
+
+
+class DistrictsSpider(scrapy.Spider):
+    name = "districts"
+
+    def __init__(self, registry=None, state=None, nces_id=None, limit=None, **kwargs):
+        super().__init__(**kwargs)
+        self.registry_path = registry
+        self.state_filter = parse_state(state)
+        self.nces_ids = parse_nces_ids(nces_id)
+        self.limit = parse_limit(limit)
+        self.scopes: dict[str, DistrictScope] = {}
+        self.district_states: dict[str, str] = {}
+        self.link_extractor = LinkExtractor(deny_extensions=sorted(SKIPPED_EXTENSIONS), unique=True)
+
+    @classmethod
+    def check_arguments(cls, arguments: dict) -> None:
+        """Raise UsageError for a bad -a value; the project's crawl command calls this first."""
+        parse_state(arguments.get("state"))
+        parse_nces_ids(arguments.get("nces_id"))
+        parse_limit(arguments.get("limit"))
+        registry = arguments.get("registry")
+        if registry is not None:
+            try:
+                read_registry_file(registry)
+            except InputError as error:
+                raise UsageError(f"-a registry={registry}: {error}", print_help=False) from error
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        settings = crawler.settings
+        spider.max_pages = settings.getint("DISTRICT_MAX_PAGES")
+        spider.max_depth = settings.getint("DISTRICT_MAX_DEPTH")
+        spider.max_query_variants = settings.getint("DISTRICT_MAX_QUERY_VARIANTS")
+        spider.max_sitemap_urls = settings.getint("DISTRICT_MAX_SITEMAP_URLS")
+        spider.database_path = settings.get("SIGNALS_DB")
+        crawler.signals.connect(spider.on_robots_parsed, signal=signals.robots_parsed)
+        return spider
+
+    # Start.
+    async def start(self):
+        if not self.settings.get("CRAWL_CONTACT"):
+            logger.warning(
+                "No contact address in the User-Agent; set K12SIGNALS_CONTACT=you@example.org "
+                "or -s CRAWL_CONTACT=... so that site owners can reach you"
+            )
+        districts = self.load_districts()
+        if not districts:
+            self.crawler.stats.set_value("k12signals/registry_empty", 1)
+            logger.error(
+                "No districts with a web site to crawl in %s. Import the registry first: "
+                "`k12signals districts import` (downloads the NCES directory) or "
+                "`k12signals districts import FILE`, or pass -a registry=FILE.csv",
+                self.database_path,
+            )
+            raise CloseSpider("registry_empty")
+
+        logger.info("Crawling %d districts from %s", len(districts), self.database_path)
+        self.crawler.stats.set_value("k12signals/districts_total", len(districts))
+        for district in districts:
+            scope = DistrictScope(
+                district_id=district["nces_id"],
+                website=district["website"],
+                max_pages=self.max_pages,
+                max_depth=self.max_depth,
+                max_query_variants=self.max_query_variants,
+            )
+            self.scopes[scope.district_id] = scope
+            self.district_states[scope.district_id] = district["state"]
+            home = scope.home_url
+            scope.skip_reason(home, depth=0)
+            yield self.page_request(home, scope.district_id, depth=0, score=5, district_home=True)
+            sitemap = f"{home.rstrip('/')}/sitemap.xml"
+            if scope.path_prefix == "/":
+                yield scrapy.Request(
+                    sitemap,
+                    callback=self.parse_sitemap,
+                    errback=self.on_error,
+                    priority=4 * SCORE_WEIGHT,
+                    meta={"district_id": scope.district_id, "depth": 0, "handle_httpstatus_list": [404]},
+                )
+
+    def load_districts(self) -> list[dict]:
+        db = storage.open_database(self.database_path)
+        try:
+            ids = self.nces_ids
+            if self.registry_path:
+                try:
+                    registry = read_registry_file(self.registry_path)
+                except InputError as error:
+                    raise UsageError(f"-a registry={self.registry_path}: {error}") from error
+                rows = [d.as_row(with_board=registry.has_board_columns) for d in registry.districts]
+                counts = storage.upsert_districts(db, rows)
+                logger.info(
+                    "Registry %s: %d districts read, %d added, %d updated",
+                    self.registry_path,
+                    registry.read,
+                    counts.added,
+                    counts.updated,
+                )
+                registry_ids = [d.nces_id for d in registry.districts]
+                ids = [i for i in registry_ids if i in ids] if ids is not None else registry_ids
+            return storage.select_districts(db, state=self.state_filter, nces_ids=ids, limit=self.limit)
+        finally:
+            db.close()
+
+    # Requests.
+    def page_request(self, url, district_id, *, depth, score, link_text="", district_home=False):
+        return scrapy.Request(
+            url,
+            callback=self.parse_page,
+            errback=self.on_error,
+            priority=score * SCORE_WEIGHT - depth,
+            meta={
+                "district_id": district_id,
+                "depth": depth,
+                "link_text": link_text,
+                "district_home": district_home,
+            },
+        )
+
+    def request_if_in_scope(self, url, district_id, *, depth, link_text=""):
+        """A request for `url` if the district's scope admits it, else None (and the reason counted)."""
+        scope = self.scopes[district_id]
+        url = clean_url(url)
+        reason = scope.skip_reason(url, depth)
+        if reason is not None:
+            scope.count_skip(reason)
+            if reason != "duplicate":
+                self.crawler.stats.inc_value(f"k12signals/skipped/{reason}")
+            return None
+        return self.page_request(url, district_id, depth=depth, score=link_score(url, link_text), link_text=link_text)
+
+    # Callbacks.
+    def parse_page(self, response: Response):
+        district_id = response.meta["district_id"]
+        depth = response.meta["depth"]
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
+        is_pdf = response.body[:5] == b"%PDF-" or content_type == PDF_TYPE
+        is_html = not is_pdf and (isinstance(response, TextResponse) or content_type.startswith(HTML_TYPES))
+
+        if not (is_pdf or is_html):
+            self.crawler.stats.inc_value("k12signals/skipped/not_a_document")
+            return
+
+        if response.meta.get("district_home"):
+            self.crawler.stats.inc_value("k12signals/districts_reached")
+
+        yield self.page_item(response, district_id, content_type, is_pdf)
+
+        if is_html and isinstance(response, TextResponse):
+            for link in self.link_extractor.extract_links(response):
+                request = self.request_if_in_scope(link.url, district_id, depth=depth + 1, link_text=link.text)
+                if request is not None:
+                    yield request
+
+    def page_item(self, response: Response, district_id: str, content_type: str, is_pdf: bool):
+        link_text = response.meta.get("link_text", "")
+        return PageItem(
+            url=response.url,
+            district_id=district_id,
+            state=self.district_states.get(district_id),
+            source_type=guess_source_type(response.url, link_text),
+            status=response.status,
+            content_type=PDF_TYPE if is_pdf else (content_type or "text/html"),
+            body=response.body,
+            fetched_at=storage.utc_now(),
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
+        )
+
+    def parse_sitemap(self, response: Response):
+        district_id = response.meta["district_id"]
+        if response.status != 200:
+            return
+        body = response.body
+        if body[:2] == b"\x1f\x8b":
+            body = gunzip(body, max_size=self.settings.getint("DOWNLOAD_MAXSIZE"))
+        try:
+            sitemap = Sitemap(body)
+        except Exception as error:  # noqa: BLE001 - lxml raises several types on junk
+            logger.warning("Sitemap %s of district %s is not valid XML: %s", response.url, district_id, error)
+            self.crawler.stats.inc_value("k12signals/sitemap/invalid")
+            return
+        self.crawler.stats.inc_value("k12signals/sitemap/read")
+
+        scope = self.scopes[district_id]
+        if sitemap.type == "sitemapindex":
+            for entry in list(sitemap)[:20]:
+                url = entry.get("loc", "")
+                if scope.owns(url):
+                    yield response.request.replace(url=url, priority=response.request.priority)
+            return
+
+        # Take the most promising pages first, newest first within a score.
+        entries = [(entry.get("loc", ""), entry.get("lastmod", "")) for entry in sitemap]
+        entries.sort(key=lambda pair: (link_score(pair[0]), pair[1]), reverse=True)
+        for url, _ in entries[: self.max_sitemap_urls]:
+            request = self.request_if_in_scope(url, district_id, depth=1)
+            if request is not None:
+                yield request
+
+    def on_robots_parsed(self, robotparser, request):
+        """Schedule the sitemaps that a district's robots.txt lists."""
+        district_id = request.meta.get("district_id")
+        if district_id not in self.scopes:
+            return
+        rules = getattr(robotparser, "rp", None)
+        sitemaps = list(getattr(rules, "sitemaps", []) or [])
+        scope = self.scopes[district_id]
+        for url in sitemaps[:5]:
+            if scope.owns(url):
+                self.crawler.engine.crawl(
+                    scrapy.Request(
+                        url,
+                        callback=self.parse_sitemap,
+                        errback=self.on_error,
+                        priority=4 * SCORE_WEIGHT,
+                        meta={"district_id": district_id, "depth": 0},
+                    )
+                )
+
+    def on_error(self, failure):
+        request = failure.request
+        district_id = request.meta.get("district_id")
+        response = getattr(failure.value, "response", None)
+        if failure.check(IgnoreRequest) and response is None:
+            # Robots.txt rules and the district's scope; their middlewares count them.
+            logger.debug("District %s: %s skipped: %s", district_id, request.url, failure.value)
+            return
+        if response is not None:
+            self.crawler.stats.inc_value(f"k12signals/errors/http_{response.status}")
+            logger.info("District %s: %s answered %d", district_id, request.url, response.status)
+        else:
+            name = type(failure.value).__name__
+            self.crawler.stats.inc_value(f"k12signals/errors/{name}")
+            logger.warning("District %s: %s failed: %s", district_id, request.url, failure.value)
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def parse_state(value):
+    if value is None:
+        return None
+    code = value.strip().upper()
+    if code not in VALID_STATE_CODES:
+        raise UsageError(f"invalid -a state={value!r}; expected a two-letter USPS code such as NH", print_help=False)
+    return code
+
+
+def parse_nces_ids(value):
+    if value is None:
+        return None
+    ids = [part.strip() for part in str(value).split(",") if part.strip()]
+    bad = [part for part in ids if not NCES_ID_PATTERN.match(part)]
+    if bad or not ids:
+        raise UsageError(
+            f"invalid -a nces_id={value!r}; expected 7-digit NCES ids separated by commas, such as 3300001",
+            print_help=False,
+        )
+    return ids
+
+
+def parse_limit(value):
+    if value is None:
+        return None
+    if not re.fullmatch(r"\d+", str(value).strip()) or int(value) < 1:
+        raise UsageError(f"invalid -a limit={value!r}; expected a positive whole number of districts", print_help=False)
+    return int(value)

@@ -1,0 +1,384 @@
+"""The SQLite database: schema, migrations and every write the project makes.
+
+This module owns the schema. Other code opens the database with
+`open_database` and writes through the functions here, so that ids, time
+stamps and transactions follow one set of rules:
+
+- Times are UTC ISO 8601 strings with a trailing "Z" (`utc_now`).
+- A signal's id is a hash of fields that do not change while the fact stays
+  the same (`signal_id`), so a second crawl refreshes `last_seen_at` instead of
+  adding a duplicate.
+- Each write function runs in one transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils.db import NotFoundError
+
+DEFAULT_DATABASE = "signals.db"
+
+# Seconds a writer waits for another connection's lock before SQLite gives up.
+BUSY_TIMEOUT_SECONDS = 30
+
+SIGNAL_FIELDS = (
+    "kind",
+    "label",
+    "stage",
+    "title",
+    "person",
+    "school",
+    "position",
+    "effective_date",
+    "state",
+    "quote",
+    "page",
+)
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# Migrations, applied in order. PRAGMA user_version stores how many have run,
+# so each runs exactly once per database file.
+def _create_tables(db: sqlite_utils.Database) -> None:
+    db["districts"].create(
+        {
+            "nces_id": str,
+            "name": str,
+            "state": str,
+            "website": str,
+            "board_platform": str,
+            "board_url": str,
+            "cbe_stage": str,
+            "last_crawled_at": str,
+            "added_at": str,
+            "updated_at": str,
+        },
+        pk="nces_id",
+    )
+    db["pages"].create(
+        {
+            "url": str,
+            "district_id": str,
+            "source_type": str,
+            "fetched_at": str,
+            "status": int,
+            "content_type": str,
+            "published_at": str,
+            "title": str,
+            "content_hash": str,
+            "etag": str,
+            "last_modified": str,
+            "error": str,
+            "text_zlib": bytes,
+            "first_seen_at": str,
+            "last_seen_at": str,
+        },
+        pk="url",
+    )
+    db["signals"].create(
+        {
+            "id": str,
+            "district_id": str,
+            "kind": str,
+            "label": str,
+            "stage": str,
+            "title": str,
+            "person": str,
+            "school": str,
+            "position": str,
+            "effective_date": str,
+            "state": str,
+            "quote": str,
+            "page": int,
+            "url": str,
+            "source_type": str,
+            "published_at": str,
+            "first_seen_at": str,
+            "last_seen_at": str,
+        },
+        pk="id",
+    )
+    db["crawls"].create(
+        {
+            "id": int,
+            "spider": str,
+            "started_at": str,
+            "finished_at": str,
+            "finish_reason": str,
+            "arguments": str,
+            "stats": str,
+        },
+        pk="id",
+    )
+    db["pages"].create_index(["district_id"])
+    db["signals"].create_index(["district_id", "kind"])
+    db["signals"].create_index(["url"])
+
+
+MIGRATIONS = [_create_tables]
+
+
+def open_database(path: str | Path = DEFAULT_DATABASE) -> sqlite_utils.Database:
+    """Open (creating if needed) the database in WAL mode and bring its schema up to date.
+
+    WAL lets readers such as Datasette run while a crawl writes.
+    """
+    connection = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+    db = sqlite_utils.Database(connection)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    migrate(db)
+    return db
+
+
+def migrate(db: sqlite_utils.Database) -> None:
+    version = db.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise RuntimeError(
+            f"database schema version {version} is newer than this k12signals "
+            f"({len(MIGRATIONS)}); upgrade k12signals to read it"
+        )
+    for number in range(version, len(MIGRATIONS)):
+        with transaction(db):
+            MIGRATIONS[number](db)
+            db.execute(f"PRAGMA user_version = {number + 1}")
+
+
+class transaction:
+    """A context manager for one write transaction (BEGIN IMMEDIATE ... COMMIT).
+
+    IMMEDIATE takes the write lock at the start, so two writers wait for each
+    other (up to BUSY_TIMEOUT_SECONDS) instead of failing halfway.
+    """
+
+    def __init__(self, db: sqlite_utils.Database):
+        self.connection = db.conn
+
+    def __enter__(self) -> None:
+        self.connection.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type, exc, traceback) -> None:
+        if exc_type is None:
+            self.connection.execute("COMMIT")
+        else:
+            self.connection.execute("ROLLBACK")
+
+
+# Districts.
+@dataclass
+class DistrictCounts:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+DISTRICT_COLUMNS = ("name", "state", "website", "board_platform", "board_url")
+
+
+def upsert_districts(db: sqlite_utils.Database, rows: Iterable[Mapping[str, Any]]) -> DistrictCounts:
+    """Insert or update districts keyed on `nces_id`, in one transaction.
+
+    Only the columns present in a row are written, so a registry without
+    board columns leaves stored board portals alone.
+    """
+    counts = DistrictCounts()
+    now = utc_now()
+    table = db["districts"]
+    with transaction(db):
+        for row in rows:
+            record = {key: row[key] for key in DISTRICT_COLUMNS if key in row}
+            try:
+                existing = table.get(row["nces_id"])
+            except NotFoundError:
+                table.insert({"nces_id": row["nces_id"], **record, "added_at": now, "updated_at": now})
+                counts.added += 1
+                continue
+            changes = {key: value for key, value in record.items() if existing.get(key) != value}
+            if changes:
+                table.update(row["nces_id"], {**changes, "updated_at": now})
+                counts.updated += 1
+            else:
+                counts.unchanged += 1
+    return counts
+
+
+def select_districts(
+    db: sqlite_utils.Database,
+    *,
+    state: str | None = None,
+    nces_ids: Iterable[str] | None = None,
+    limit: int | None = None,
+) -> list[dict]:
+    """Districts that have a web site, filtered, in NCES id order."""
+    where = ["website IS NOT NULL", "website != ''"]
+    params: list[Any] = []
+    if state:
+        where.append("state = ?")
+        params.append(state)
+    if nces_ids is not None:
+        ids = list(nces_ids)
+        where.append(f"nces_id IN ({', '.join('?' for _ in ids)})")
+        params.extend(ids)
+    sql = f"SELECT * FROM districts WHERE {' AND '.join(where)} ORDER BY nces_id"
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(limit)
+    return list(db.query(sql, params))
+
+
+def count_districts(db: sqlite_utils.Database) -> int:
+    return db["districts"].count
+
+
+def mark_district_crawled(db: sqlite_utils.Database, nces_id: str, when: str | None = None) -> None:
+    with transaction(db):
+        db["districts"].update(nces_id, {"last_crawled_at": when or utc_now()})
+
+
+# Pages and signals.
+def _normalize_key(value: str | None) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", (value or "").lower()).strip()
+
+
+def signal_id(signal: Mapping[str, Any], *, district_id: str | None, url: str) -> str:
+    """Build a signal's id from the fields that identify the fact.
+
+    A role is the same while its label, title and holder stay; an appointment
+    while its person and position stay (its school or effective date may be
+    corrected later); CBE language and state policy are evidence per page.
+    Mutable fields (stage, effective date, quote) are left out on purpose.
+    """
+    kind = signal["kind"]
+    if kind == "cbe_role":
+        key = [signal.get("label"), _normalize_key(signal.get("title")), _normalize_key(signal.get("person"))]
+    elif kind == "principal_appointment":
+        key = [_normalize_key(signal.get("person")), signal.get("position")]
+    elif kind == "state_policy":
+        key = [signal.get("state"), url, _normalize_key(signal.get("label"))]
+    else:
+        key = [url, _normalize_key(signal.get("label"))]
+    material = json.dumps([kind, district_id, *key], ensure_ascii=True)
+    return hashlib.sha1(material.encode("utf-8")).hexdigest()[:20]
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class StoredSignal:
+    """A signal as stored, and whether this write created it."""
+
+    record: dict
+    is_new: bool
+
+
+def store_page(
+    db: sqlite_utils.Database,
+    page: Mapping[str, Any],
+    signals: Iterable[Mapping[str, Any]],
+) -> list[StoredSignal]:
+    """Store one fetched page and its signals in one transaction.
+
+    `page` has the `pages` columns plus `text`; it is stored compressed so that
+    detection can run again without fetching. Returns the signals as stored.
+    """
+    now = utc_now()
+    url = page["url"]
+    district_id = page.get("district_id")
+    text = page.get("text") or ""
+    page_record = {
+        key: page.get(key)
+        for key in (
+            "url",
+            "district_id",
+            "source_type",
+            "fetched_at",
+            "status",
+            "content_type",
+            "published_at",
+            "title",
+            "etag",
+            "last_modified",
+            "error",
+        )
+    }
+    page_record["content_hash"] = content_hash(text)
+    page_record["text_zlib"] = zlib.compress(text.encode("utf-8"))
+    page_record["last_seen_at"] = now
+
+    stored: list[StoredSignal] = []
+    pages = db["pages"]
+    table = db["signals"]
+    with transaction(db):
+        try:
+            pages.get(url)
+            pages.update(url, page_record)
+        except NotFoundError:
+            pages.insert({**page_record, "first_seen_at": now})
+
+        for signal in signals:
+            record = {key: signal.get(key) for key in SIGNAL_FIELDS}
+            record.update(
+                id=signal_id(signal, district_id=district_id, url=url),
+                district_id=district_id,
+                url=url,
+                source_type=page.get("source_type"),
+                published_at=page.get("published_at"),
+                last_seen_at=now,
+            )
+            try:
+                existing = table.get(record["id"])
+            except NotFoundError:
+                record["first_seen_at"] = now
+                table.insert(record)
+                stored.append(StoredSignal(record, is_new=True))
+                continue
+            table.update(record["id"], record)
+            stored.append(StoredSignal({**existing, **record}, is_new=False))
+    return stored
+
+
+def read_page_text(db: sqlite_utils.Database, url: str) -> str | None:
+    try:
+        row = db["pages"].get(url)
+    except NotFoundError:
+        return None
+    blob = row.get("text_zlib")
+    return zlib.decompress(blob).decode("utf-8") if blob else ""
+
+
+# Crawls.
+def start_crawl(db: sqlite_utils.Database, spider: str, arguments: Mapping[str, Any]) -> int:
+    with transaction(db):
+        table = db["crawls"]
+        table.insert(
+            {"spider": spider, "started_at": utc_now(), "arguments": json.dumps(dict(arguments), sort_keys=True)}
+        )
+        return table.last_pk
+
+
+def finish_crawl(db: sqlite_utils.Database, crawl_id: int, reason: str, stats: Mapping[str, Any]) -> None:
+    with transaction(db):
+        db["crawls"].update(
+            crawl_id,
+            {
+                "finished_at": utc_now(),
+                "finish_reason": reason,
+                "stats": json.dumps(dict(stats), sort_keys=True, default=str),
+            },
+        )

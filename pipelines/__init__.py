@@ -1,0 +1,1 @@
+"""Item pipelines of the crawl: extraction, detection and storage, one concern each."""

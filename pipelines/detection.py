@@ -1,0 +1,41 @@
+"""Run the detectors on each page's main text."""
+
+from __future__ import annotations
+
+import logging
+
+from crawlers.items import PageItem
+from k12signals.detection import detect
+
+logger = logging.getLogger(__name__)
+
+
+class DetectionPipeline:
+    def __init__(self, stats):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_item(self, item, spider=None):
+        if not isinstance(item, PageItem) or not item.text:
+            return item
+
+        result = detect(
+            item.text,
+            url=item.url,
+            source_type=item.source_type,
+            state=item.state,
+            published_at=item.published_at,
+            page_starts=item.page_starts,
+        )
+        item.cbe_stage = result.cbe_stage
+        item.signals = result.signals
+        for signal in result.signals:
+            self.stats.inc_value(f"k12signals/signals/{signal['kind']}")
+        if result.signals:
+            logger.info(
+                "District %s: %d signal(s) on %s", item.district_id, len(result.signals), item.url
+            )
+        return item

@@ -1,0 +1,42 @@
+"""Turn each fetched page's body into main text and a publication date."""
+
+from __future__ import annotations
+
+import logging
+
+from crawlers.items import PageItem
+from k12signals.extraction import extract
+
+logger = logging.getLogger(__name__)
+
+
+class ExtractionPipeline:
+    def __init__(self, stats):
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_item(self, item, spider=None):
+        if not isinstance(item, PageItem):
+            return item
+
+        page = extract(item.body or b"", url=item.url, content_type=item.content_type, source_type=item.source_type)
+        # The body is not needed past this point; dropping it keeps memory flat.
+        item.body = None
+        item.text = page.text
+        item.title = page.title
+        item.published_at = page.published_at
+        item.page_starts = page.page_starts
+        item.error = page.error
+
+        if page.error:
+            self.stats.inc_value("k12signals/extraction/errors")
+            logger.warning("District %s: could not read %s: %s", item.district_id, item.url, page.error)
+        elif not page.text.strip():
+            self.stats.inc_value("k12signals/extraction/empty")
+            logger.info("District %s: no main text in %s", item.district_id, item.url)
+        else:
+            self.stats.inc_value("k12signals/extraction/pages")
+        return item

@@ -1,0 +1,77 @@
+"""Store pages and signals in SQLite, and send each stored signal on as a SignalItem."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+
+from scrapy import signals
+from scrapy.exceptions import DropItem
+
+from crawlers.items import PageItem, SignalItem
+from k12signals import storage
+
+logger = logging.getLogger(__name__)
+
+
+class StoragePipeline:
+    """Write each page and its signals to the database in one transaction.
+
+    Every stored signal then goes through the item pipelines again as a
+    `SignalItem`, so that feed exports (`-O signals.jsonl`) write signals.
+    The page item itself ends here: it is stored, and dropped at DEBUG level
+    so that feeds do not repeat page texts.
+    """
+
+    def __init__(self, crawler, database_path: str):
+        self.crawler = crawler
+        self.database_path = database_path
+        self.db = None
+        self.crawl_id = None
+        crawler.signals.connect(self.on_spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler, crawler.settings.get("SIGNALS_DB"))
+
+    def open_spider(self, spider=None):
+        self.db = storage.open_database(self.database_path)
+        spider = self.crawler.spider
+        arguments = {key: getattr(spider, key, None) for key in ("registry_path", "state_filter", "nces_ids", "limit")}
+        self.crawl_id = storage.start_crawl(self.db, spider.name, arguments)
+        logger.info("Crawl %d started; storing in %s", self.crawl_id, self.database_path)
+
+    async def process_item(self, item, spider=None):
+        if not isinstance(item, PageItem):
+            return item
+
+        page = asdict(item)
+        stored = storage.store_page(self.db, page, item.signals)
+        self.crawler.stats.inc_value("k12signals/pages_stored")
+        for signal in stored:
+            self.crawler.stats.inc_value("k12signals/signals_new" if signal.is_new else "k12signals/signals_seen_again")
+            signal_item = SignalItem(
+                **{key: signal.record.get(key) for key in SignalItem.__dataclass_fields__ if key != "is_new"},
+                is_new=signal.is_new,
+            )
+            await self.crawler.engine.scraper.start_itemproc_async(signal_item, response=None)
+        raise DropItem(f"page {item.url} stored", log_level="DEBUG")
+
+    def on_spider_closed(self, spider, reason):
+        if self.db is None:
+            return
+        stats = self.crawler.stats.get_stats()
+        if self.crawl_id is not None:
+            storage.finish_crawl(self.db, self.crawl_id, reason, stats)
+        for district_id in getattr(spider, "scopes", {}):
+            storage.mark_district_crawled(self.db, district_id)
+        logger.info(
+            "Crawl %s finished (%s): %s pages stored, %s new signals, %s seen again",
+            self.crawl_id,
+            reason,
+            stats.get("k12signals/pages_stored", 0),
+            stats.get("k12signals/signals_new", 0),
+            stats.get("k12signals/signals_seen_again", 0),
+        )
+        self.db.close()
+        self.db = None
