@@ -1,0 +1,153 @@
+"""The database module: schema, ids, upserts and transactions."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import pytest
+
+from k12signals import storage
+
+PAGE = {
+    "url": "https://www.lakeview.example.org/news/new-principal",
+    "district_id": "3399901",
+    "source_type": "district_site",
+    "fetched_at": "2026-03-10T12:00:00Z",
+    "status": 200,
+    "content_type": "text/html",
+    "published_at": "2026-03-10",
+    "title": "New principal",
+    "text": "The board appointed Dana Whitfield as principal of Cedar Ridge Elementary School.",
+}
+APPOINTMENT = {
+    "kind": "principal_appointment",
+    "person": "Dana Whitfield",
+    "school": "Cedar Ridge Elementary School",
+    "position": "principal",
+    "effective_date": "2026-07-01",
+    "quote": "The board appointed Dana Whitfield as principal of Cedar Ridge Elementary School.",
+}
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = storage.open_database(tmp_path / "signals.db")
+    yield database
+    database.close()
+
+
+def test_schema_created_with_wal(db):
+    assert set(db.table_names()) >= {"districts", "pages", "signals", "crawls"}
+    assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute("PRAGMA user_version").fetchone()[0] == len(storage.MIGRATIONS)
+
+
+def test_reopen_runs_no_migration_twice(tmp_path):
+    path = tmp_path / "signals.db"
+    storage.open_database(path).close()
+    reopened = storage.open_database(path)
+    assert reopened.execute("PRAGMA user_version").fetchone()[0] == len(storage.MIGRATIONS)
+    reopened.close()
+
+
+def test_newer_schema_rejected(tmp_path):
+    path = tmp_path / "signals.db"
+    connection = sqlite3.connect(path)
+    connection.execute("PRAGMA user_version = 999")
+    connection.close()
+    with pytest.raises(RuntimeError, match="upgrade k12signals"):
+        storage.open_database(path)
+
+
+def test_utc_now_format():
+    assert time.strptime(storage.utc_now(), "%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_signal_id_ignores_mutable_fields():
+    changed = {**APPOINTMENT, "effective_date": "2026-08-01", "quote": "Another sentence.", "school": None}
+    first = storage.signal_id(APPOINTMENT, district_id="3399901", url=PAGE["url"])
+    second = storage.signal_id(changed, district_id="3399901", url="https://other.example.org/minutes.pdf")
+    assert first == second
+
+
+def test_signal_id_differs_by_district_and_person():
+    base = storage.signal_id(APPOINTMENT, district_id="3399901", url=PAGE["url"])
+    other_district = storage.signal_id(APPOINTMENT, district_id="3399902", url=PAGE["url"])
+    other_person = storage.signal_id({**APPOINTMENT, "person": "Sam Ortega"}, district_id="3399901", url=PAGE["url"])
+    assert base != other_district
+    assert base != other_person
+
+
+def test_cbe_language_id_is_per_page():
+    signal = {"kind": "cbe_language", "label": "competency-based education", "stage": "early"}
+    one = storage.signal_id(signal, district_id="3399901", url="https://a.example.org/1")
+    same_later_stage = storage.signal_id({**signal, "stage": "mature"}, district_id="3399901", url="https://a.example.org/1")
+    other_page = storage.signal_id(signal, district_id="3399901", url="https://a.example.org/2")
+    assert one == same_later_stage
+    assert one != other_page
+
+
+def test_store_page_inserts_then_refreshes(db):
+    first = storage.store_page(db, PAGE, [APPOINTMENT])
+    assert [signal.is_new for signal in first] == [True]
+    stored = db["signals"].get(first[0].record["id"])
+    assert stored["first_seen_at"] == stored["last_seen_at"]
+
+    time.sleep(1.1)
+    second = storage.store_page(db, PAGE, [{**APPOINTMENT, "effective_date": "2026-08-01"}])
+    assert [signal.is_new for signal in second] == [False]
+    assert db["signals"].count == 1
+    refreshed = db["signals"].get(first[0].record["id"])
+    assert refreshed["first_seen_at"] == stored["first_seen_at"]
+    assert refreshed["last_seen_at"] > stored["last_seen_at"]
+    assert refreshed["effective_date"] == "2026-08-01"
+
+
+def test_page_text_round_trip(db):
+    storage.store_page(db, PAGE, [])
+    assert storage.read_page_text(db, PAGE["url"]) == PAGE["text"]
+    assert db["pages"].get(PAGE["url"])["content_hash"] == storage.content_hash(PAGE["text"])
+
+
+def test_failed_write_rolls_back(db):
+    broken_signal = {**APPOINTMENT, "person": object()}  # not storable in SQLite
+    with pytest.raises(Exception):
+        storage.store_page(db, PAGE, [APPOINTMENT, broken_signal])
+    assert db["pages"].count == 0
+    assert db["signals"].count == 0
+
+
+def test_upsert_districts_counts(db):
+    rows = [
+        {"nces_id": "3399901", "name": "Lakeview", "state": "NH", "website": "lakeview.example.org"},
+        {"nces_id": "3399902", "name": "Birch Hill", "state": "NH", "website": None},
+    ]
+    first = storage.upsert_districts(db, rows)
+    assert (first.added, first.updated, first.unchanged) == (2, 0, 0)
+    second = storage.upsert_districts(db, [{**rows[0], "website": "lakeview.example.net"}, rows[1]])
+    assert (second.added, second.updated, second.unchanged) == (0, 1, 1)
+
+
+def test_select_districts_filters(db):
+    storage.upsert_districts(
+        db,
+        [
+            {"nces_id": "3399901", "name": "Lakeview", "state": "NH", "website": "lakeview.example.org"},
+            {"nces_id": "3399902", "name": "Birch Hill", "state": "NH", "website": None},
+            {"nces_id": "5099903", "name": "Green Valley", "state": "VT", "website": "gv.example.org"},
+        ],
+    )
+    assert [d["nces_id"] for d in storage.select_districts(db)] == ["3399901", "5099903"]
+    assert [d["nces_id"] for d in storage.select_districts(db, state="VT")] == ["5099903"]
+    assert [d["nces_id"] for d in storage.select_districts(db, nces_ids=["3399902", "3399901"])] == ["3399901"]
+    assert len(storage.select_districts(db, limit=1)) == 1
+
+
+def test_crawl_rows(db):
+    crawl_id = storage.start_crawl(db, "districts", {"state": "NH"})
+    storage.finish_crawl(db, crawl_id, "finished", {"item_scraped_count": 3})
+    row = db["crawls"].get(crawl_id)
+    assert row["finish_reason"] == "finished"
+    assert '"item_scraped_count": 3' in row["stats"]
+    assert row["finished_at"] >= row["started_at"]
