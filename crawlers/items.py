@@ -56,3 +56,12 @@ class SignalItem:
     first_seen_at: str
     last_seen_at: str
     is_new: bool
+
+
+@dataclass
+class PageGoneItem:
+    """A page that was stored before and now answers 404 or 410."""
+
+    url: str
+    district_id: str | None
+    status: int

@@ -47,6 +47,10 @@ SIGNAL_FIELDS = (
 )
 
 
+# Fields whose change makes an `updated` feed event.
+TRACKED_FIELDS = ("label", "stage", "title", "person", "school", "position", "effective_date", "state")
+
+
 def utc_now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -129,7 +133,31 @@ def _create_tables(db: sqlite_utils.Database) -> None:
     db["signals"].create_index(["url"])
 
 
-MIGRATIONS = [_create_tables]
+def _add_events_and_segments(db: sqlite_utils.Database) -> None:
+    """Feed events, signals that disappear, district segments, detector versions."""
+    db["signals"].add_column("updated_at", str)
+    db["signals"].add_column("gone_at", str)
+    db["signal_events"].create(
+        {
+            "id": int,
+            "signal_id": str,
+            "district_id": str,
+            "event": str,
+            "occurred_at": str,
+            "changes": str,
+        },
+        pk="id",
+    )
+    db["signal_events"].create_index(["occurred_at"])
+    db["signal_events"].create_index(["signal_id"])
+    db["pages"].add_column("detector_version", str)
+    db["pages"].add_column("gone_at", str)
+    db["districts"].add_column("cbe_score", float)
+    db["districts"].add_column("cbe_evidence", str)
+    db["districts"].add_column("segment_updated_at", str)
+
+
+MIGRATIONS = [_create_tables, _add_events_and_segments]
 
 
 def open_database(path: str | Path = DEFAULT_DATABASE) -> sqlite_utils.Database:
@@ -315,8 +343,10 @@ def store_page(
             "etag",
             "last_modified",
             "error",
+            "detector_version",
         )
     }
+    page_record["gone_at"] = None
     page_record["content_hash"] = content_hash(text)
     page_record["text_zlib"] = zlib.compress(text.encode("utf-8"))
     page_record["last_seen_at"] = now
@@ -331,6 +361,7 @@ def store_page(
         except NotFoundError:
             pages.insert({**page_record, "first_seen_at": now})
 
+        seen_ids = set()
         for signal in signals:
             record = {key: signal.get(key) for key in SIGNAL_FIELDS}
             record.update(
@@ -340,17 +371,79 @@ def store_page(
                 source_type=page.get("source_type"),
                 published_at=page.get("published_at"),
                 last_seen_at=now,
+                gone_at=None,
             )
+            if record["id"] in seen_ids:
+                continue
+            seen_ids.add(record["id"])
             try:
                 existing = table.get(record["id"])
             except NotFoundError:
                 record["first_seen_at"] = now
                 table.insert(record)
+                _add_event(db, record, "new", now)
                 stored.append(StoredSignal(record, is_new=True))
                 continue
+
+            changes = {
+                key: [existing.get(key), record.get(key)]
+                for key in TRACKED_FIELDS
+                if existing.get(key) != record.get(key)
+            }
+            if existing.get("gone_at"):
+                changes["gone_at"] = [existing["gone_at"], None]
+            if changes:
+                record["updated_at"] = now
+                _add_event(db, record, "updated", now, changes)
             table.update(record["id"], record)
             stored.append(StoredSignal({**existing, **record}, is_new=False))
+
+        # Signals last seen on this page that it no longer shows are gone.
+        for row in db.query(
+            "SELECT * FROM signals WHERE url = ? AND gone_at IS NULL", [url]
+        ):
+            if row["id"] not in seen_ids:
+                table.update(row["id"], {"gone_at": now})
+                _add_event(db, row, "gone", now)
     return stored
+
+
+def mark_page_gone(db: sqlite_utils.Database, url: str, status: int | None) -> int:
+    """Record that a stored page now answers 404 or 410; its signals become gone.
+
+    Returns the number of signals marked gone. A URL that was never stored is
+    left alone.
+    """
+    now = utc_now()
+    with transaction(db):
+        try:
+            db["pages"].get(url)
+        except NotFoundError:
+            return 0
+        db["pages"].update(url, {"status": status, "gone_at": now, "fetched_at": now})
+        gone = list(db.query("SELECT * FROM signals WHERE url = ? AND gone_at IS NULL", [url]))
+        for row in gone:
+            db["signals"].update(row["id"], {"gone_at": now})
+            _add_event(db, row, "gone", now)
+    return len(gone)
+
+
+def _add_event(
+    db: sqlite_utils.Database,
+    signal: Mapping[str, Any],
+    event: str,
+    when: str,
+    changes: Mapping[str, Any] | None = None,
+) -> None:
+    db["signal_events"].insert(
+        {
+            "signal_id": signal["id"],
+            "district_id": signal.get("district_id"),
+            "event": event,
+            "occurred_at": when,
+            "changes": json.dumps(changes, sort_keys=True) if changes else None,
+        }
+    )
 
 
 def read_page_text(db: sqlite_utils.Database, url: str) -> str | None:

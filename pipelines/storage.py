@@ -8,7 +8,7 @@ from dataclasses import asdict
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
-from crawlers.items import PageItem, SignalItem
+from crawlers.items import PageGoneItem, PageItem, SignalItem
 from k12signals import storage
 
 logger = logging.getLogger(__name__)
@@ -42,6 +42,12 @@ class StoragePipeline:
         logger.info("Crawl %d started; storing in %s", self.crawl_id, self.database_path)
 
     async def process_item(self, item, spider=None):
+        if isinstance(item, PageGoneItem):
+            gone = storage.mark_page_gone(self.db, item.url, item.status)
+            if gone:
+                self.crawler.stats.inc_value("k12signals/signals_gone", gone)
+                logger.info("District %s: %s answers %d; %d signal(s) gone", item.district_id, item.url, item.status, gone)
+            raise DropItem(f"page {item.url} gone", log_level="DEBUG")
         if not isinstance(item, PageItem):
             return item
 

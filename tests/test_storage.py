@@ -151,3 +151,55 @@ def test_crawl_rows(db):
     assert row["finish_reason"] == "finished"
     assert '"item_scraped_count": 3' in row["stats"]
     assert row["finished_at"] >= row["started_at"]
+
+
+def events(db):
+    return [(row["event"], row["signal_id"]) for row in db.query("SELECT * FROM signal_events ORDER BY id")]
+
+
+def test_new_signal_event(db):
+    stored = storage.store_page(db, PAGE, [APPOINTMENT])
+    assert events(db) == [("new", stored[0].record["id"])]
+
+
+def test_unchanged_signal_adds_no_event(db):
+    storage.store_page(db, PAGE, [APPOINTMENT])
+    storage.store_page(db, PAGE, [APPOINTMENT])
+    assert len(events(db)) == 1
+
+
+def test_changed_effective_date_is_updated_event(db):
+    storage.store_page(db, PAGE, [APPOINTMENT])
+    storage.store_page(db, PAGE, [{**APPOINTMENT, "effective_date": "2026-08-01"}])
+    row = list(db.query("SELECT * FROM signal_events WHERE event = 'updated'"))[0]
+    assert row["changes"] == '{"effective_date": ["2026-07-01", "2026-08-01"]}'
+
+
+def test_signal_missing_from_refetched_page_is_gone(db):
+    role = {"kind": "cbe_role", "label": "cbe_coordinator", "title": "CBE Coordinator", "person": "Ana Ruiz", "quote": "x"}
+    stored = storage.store_page(db, PAGE, [APPOINTMENT, role])
+    storage.store_page(db, PAGE, [APPOINTMENT])
+    role_id = stored[1].record["id"]
+    assert ("gone", role_id) in events(db)
+    assert db["signals"].get(role_id)["gone_at"] is not None
+
+
+def test_returning_signal_clears_gone(db):
+    stored = storage.store_page(db, PAGE, [APPOINTMENT])
+    storage.store_page(db, PAGE, [])
+    storage.store_page(db, PAGE, [APPOINTMENT])
+    signal = db["signals"].get(stored[0].record["id"])
+    assert signal["gone_at"] is None
+    assert [event for event, _ in events(db)] == ["new", "gone", "updated"]
+
+
+def test_removed_page_makes_signals_gone(db):
+    stored = storage.store_page(db, PAGE, [APPOINTMENT])
+    assert storage.mark_page_gone(db, PAGE["url"], 404) == 1
+    assert db["pages"].get(PAGE["url"])["status"] == 404
+    assert db["signals"].get(stored[0].record["id"])["gone_at"] is not None
+
+
+def test_unknown_page_gone_is_ignored(db):
+    assert storage.mark_page_gone(db, "https://never.example.org/x", 404) == 0
+    assert db["pages"].count == 0

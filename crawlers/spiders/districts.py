@@ -23,7 +23,7 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
-from crawlers.items import PageItem
+from crawlers.items import PageGoneItem, PageItem
 from crawlers.scope import SKIPPED_EXTENSIONS, DistrictScope, clean_url, guess_source_type, link_score
 from k12signals import storage
 from k12signals.errors import InputError
@@ -271,6 +271,9 @@ class DistrictsSpider(scrapy.Spider):
         if response is not None:
             self.crawler.stats.inc_value(f"k12signals/errors/http_{response.status}")
             logger.info("District %s: %s answered %d", district_id, request.url, response.status)
+            if response.status in (404, 410):
+                # The storage pipeline marks the page gone if it was stored before.
+                yield PageGoneItem(url=request.url, district_id=district_id, status=response.status)
         else:
             name = type(failure.value).__name__
             self.crawler.stats.inc_value(f"k12signals/errors/{name}")

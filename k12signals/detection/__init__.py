@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from k12signals.detection.cbe import detect_cbe
+from k12signals.detection.context import PageContext
+from k12signals.detection.policy import detect_policy
+from k12signals.detection.principals import detect_principals
+from k12signals.detection.roles import detect_roles
+
 
 @dataclass
 class Detection:
@@ -22,4 +28,18 @@ def detect(
     published_at: str | None = None,
     page_starts: list[int] | None = None,
 ) -> Detection:
-    raise NotImplementedError
+    """Find CBE language, CBE roles, principal appointments and state policy in a page's text.
+
+    `published_at` resolves start dates written without a year, and
+    `page_starts` (from a PDF) adds a 1-based `page` to each signal.
+    """
+    if not text or not text.strip():
+        return Detection()
+    context = PageContext.build(text, url=url, source_type=source_type, state=state,
+                                published_at=published_at, page_starts=page_starts)
+    cbe_signals, stage = detect_cbe(context)
+    signals = list(cbe_signals)
+    signals += detect_roles(context, page_has_cbe=bool(cbe_signals))
+    signals += detect_principals(context)
+    signals += detect_policy(context, page_has_cbe=bool(cbe_signals))
+    return Detection(cbe_stage=stage, signals=signals)

@@ -6,7 +6,15 @@ call the same `extract`.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+
+from k12signals.extraction.dates import find_text_date
+from k12signals.extraction.html import extract_html
+from k12signals.extraction.pdf import extract_pdf
+from k12signals.extraction.sniff import decode_text, sniff_kind
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -23,6 +31,8 @@ class ExtractedPage:
     error: str | None = None
     """Why the body could not be read; `text` is then empty."""
     links: list[str] = field(default_factory=list)
+    kind: str = "html"
+    """How the body was read: "html", "pdf" or "text"."""
 
 
 def extract(
@@ -33,4 +43,68 @@ def extract(
     source_type: str = "district_site",
 ) -> ExtractedPage:
     """Extract main text and publication date from a body; never raises on bad input."""
-    raise NotImplementedError
+    if not isinstance(body, (bytes, bytearray, memoryview)):
+        return ExtractedPage(text="", error=f"body is {type(body).__name__}, expected bytes")
+    body = bytes(body)
+    if not body.strip():
+        return ExtractedPage(text="", error="empty body")
+
+    kind = sniff_kind(body, url=url, content_type=content_type)
+    try:
+        if kind == "pdf":
+            return _extract_pdf(body, source_type)
+        if kind == "html":
+            return _extract_html(body, url, content_type, source_type)
+        return _extract_plain(body, content_type, source_type)
+    except Exception as error:  # noqa: BLE001 - a parser bug on one page must not stop a crawl
+        logger.warning("extraction failed for %s: %r", url, error)
+        return ExtractedPage(text="", error=f"{kind} extraction failed: {error!r}", kind=kind)
+
+
+def _extract_pdf(body: bytes, source_type: str) -> ExtractedPage:
+    text, page_starts, error = extract_pdf(body)
+    if error:
+        return ExtractedPage(text="", error=error, kind="pdf")
+    return ExtractedPage(
+        text=text,
+        title=_first_line(text),
+        published_at=find_text_date(text, source_type=source_type),
+        page_starts=page_starts,
+        kind="pdf",
+    )
+
+
+def _extract_html(body: bytes, url: str, content_type: str | None,
+                  source_type: str) -> ExtractedPage:
+    result = extract_html(body, url=url, content_type=content_type, source_type=source_type)
+    if result.error:
+        return ExtractedPage(text="", error=result.error, kind="html")
+    return ExtractedPage(
+        text=result.text,
+        title=result.title,
+        published_at=result.published_at,
+        links=result.links,
+        kind="html",
+    )
+
+
+def _extract_plain(body: bytes, content_type: str | None, source_type: str) -> ExtractedPage:
+    text, error = decode_text(body, content_type)
+    if error:
+        return ExtractedPage(text="", error=error, kind="text")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if text and not text.endswith("\n"):
+        text += "\n"
+    return ExtractedPage(
+        text=text,
+        title=_first_line(text),
+        published_at=find_text_date(text, source_type=source_type),
+        kind="text",
+    )
+
+
+def _first_line(text: str) -> str | None:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()[:300]
+    return None

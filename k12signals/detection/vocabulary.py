@@ -1,0 +1,166 @@
+"""The detector's phrase lists, loaded once from TOML, and one-pass phrase matching.
+
+Phrases are matched with one Aho-Corasick automaton over a normalized copy of
+the text (lower case, hyphens and runs of white space as one space), and every
+match is mapped back to offsets in the original text.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import ahocorasick
+
+ENVIRONMENT_VARIABLE = "K12SIGNALS_VOCABULARY"
+_BRACES = re.compile(r"\{([^{}]*)\}")
+
+
+def expand(phrase: str) -> list[str]:
+    """Expand "{a|b} c" into ["a c", "b c"]; an empty alternative drops that part."""
+    parts = _BRACES.split(phrase)
+    # Even indexes are literal text, odd ones the alternatives of a brace group.
+    choices = [[part] if index % 2 == 0 else part.split("|") for index, part in enumerate(parts)]
+    return [normalize_phrase("".join(combo)) for combo in itertools.product(*choices)]
+
+
+def normalize_phrase(phrase: str) -> str:
+    return re.sub(r"[\s\-\u2010-\u2015]+", " ", phrase.lower().replace("\u2019", "'")).strip()
+
+
+def _merge(base: dict, extra: dict) -> dict:
+    """Append the lists of `extra` to those of `base`, recursing into tables."""
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        elif isinstance(value, list) and isinstance(merged.get(key), list):
+            merged[key] = merged[key] + value
+        else:
+            merged[key] = value
+    return merged
+
+
+@lru_cache(maxsize=4)
+def load_vocabulary(extra_path: str | None = None) -> dict:
+    """The packaged vocabulary, extended by the TOML file at `extra_path` if given.
+
+    Raises FileNotFoundError or tomllib.TOMLDecodeError for a bad extra file,
+    because silently ignoring a user's vocabulary would hide the mistake.
+    """
+    text = resources.files("k12signals.detection").joinpath("vocabulary.toml").read_text("utf-8")
+    data = tomllib.loads(text)
+    if extra_path:
+        with open(extra_path, "rb") as handle:
+            data = _merge(data, tomllib.load(handle))
+    return data
+
+
+def current_vocabulary() -> dict:
+    return load_vocabulary(os.environ.get(ENVIRONMENT_VARIABLE) or None)
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One phrase found in the original text: [start, end) and its category and value."""
+
+    start: int
+    end: int
+    category: str
+    value: str
+    phrase: str
+
+
+class NormalizedText:
+    """A lower-cased copy of a text with hyphens and white space folded, mapped to the original."""
+
+    def __init__(self, text: str) -> None:
+        chars: list[str] = []
+        offsets: list[int] = []
+        previous_space = True
+        for index, char in enumerate(text):
+            if char.isspace() or char in "-\u2010\u2011\u2012\u2013\u2014\u2015":
+                if not previous_space:
+                    chars.append(" ")
+                    offsets.append(index)
+                previous_space = True
+                continue
+            lowered = char.lower()
+            if len(lowered) != 1:
+                lowered = char
+            if lowered in "\u2018\u2019":
+                lowered = "'"
+            chars.append(lowered)
+            offsets.append(index)
+            previous_space = False
+        offsets.append(len(text))
+        self.text = "".join(chars)
+        self.offsets = offsets
+
+    def original_span(self, start: int, end: int) -> tuple[int, int]:
+        """Map a [start, end) span of the normalized text back to the original text."""
+        return self.offsets[start], self.offsets[end - 1] + 1
+
+
+class PhraseMatcher:
+    """All phrases of all categories in one automaton; matches respect word boundaries."""
+
+    def __init__(self, entries: list[tuple[str, str, str]]) -> None:
+        self._automaton = ahocorasick.Automaton()
+        table: dict[str, list[tuple[str, str]]] = {}
+        for category, value, phrase in entries:
+            for variant in expand(phrase):
+                if variant:
+                    table.setdefault(variant, []).append((category, value))
+        for phrase, targets in table.items():
+            self._automaton.add_word(phrase, (phrase, targets))
+        self._empty = not table
+        if not self._empty:
+            self._automaton.make_automaton()
+
+    def find(self, normalized: NormalizedText) -> list[Hit]:
+        if self._empty:
+            return []
+        text = normalized.text
+        hits = []
+        for end_index, (phrase, targets) in self._automaton.iter(text):
+            start = end_index - len(phrase) + 1
+            if start > 0 and text[start - 1].isalnum():
+                continue
+            if end_index + 1 < len(text) and text[end_index + 1].isalnum():
+                continue
+            original_start, original_end = normalized.original_span(start, end_index + 1)
+            for category, value in targets:
+                hits.append(Hit(original_start, original_end, category, value, phrase))
+        hits.sort(key=lambda hit: (hit.start, -hit.end))
+        return hits
+
+
+@lru_cache(maxsize=4)
+def _build_matcher(extra_path: str | None) -> PhraseMatcher:
+    vocabulary = load_vocabulary(extra_path)
+    entries: list[tuple[str, str, str]] = []
+    cbe = vocabulary.get("cbe", {})
+    entries += [("cbe", "strong", phrase) for phrase in cbe.get("strong", [])]
+    entries += [("cbe_lookalike", "", phrase) for phrase in cbe.get("lookalikes", [])]
+    for stage, table in vocabulary.get("stage", {}).items():
+        entries += [("stage", stage, phrase) for phrase in table.get("cues", [])]
+    for label, phrases in vocabulary.get("roles", {}).items():
+        entries += [("role", label, phrase) for phrase in phrases]
+    principal = vocabulary.get("principal", {})
+    entries += [("principal_lookalike", "", phrase) for phrase in principal.get("lookalikes", [])]
+    entries += [("appointment", "", phrase) for phrase in principal.get("appointment_cues", [])]
+    entries += [("departure", "", phrase) for phrase in principal.get("departure_cues", [])]
+    policy = vocabulary.get("state_policy", {})
+    entries += [("policy", label, phrase) for phrase, label in policy.get("labels", {}).items()]
+    entries += [("policy_lookalike", "", phrase) for phrase in policy.get("lookalikes", [])]
+    return PhraseMatcher(entries)
+
+
+def phrase_matcher() -> PhraseMatcher:
+    return _build_matcher(os.environ.get(ENVIRONMENT_VARIABLE) or None)
