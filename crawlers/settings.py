@@ -55,7 +55,14 @@ DISTRICT_MAX_DEPTH = 3
 DISTRICT_MAX_QUERY_VARIANTS = 5
 DISTRICT_MAX_SITEMAP_URLS = 300
 
+# Requests to loopback, private, link-local and other non-public addresses
+# are refused, redirects included. List networks here (comma-separated CIDR,
+# such as 127.0.0.1/32) to allow them for tests or an intranet.
+CRAWL_ALLOW_NETWORKS = ""
+
 DOWNLOADER_MIDDLEWARES = {
+    # First of all, so that nothing reaches a refused address, robots.txt included.
+    "crawlers.netguard.NetworkGuardMiddleware": 40,
     # Before robots.txt, so that off-site requests never trigger a robots.txt fetch.
     "crawlers.middlewares.DistrictScopeMiddleware": 50,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,

@@ -157,7 +157,48 @@ def _add_events_and_segments(db: sqlite_utils.Database) -> None:
     db["districts"].add_column("segment_updated_at", str)
 
 
-MIGRATIONS = [_create_tables, _add_events_and_segments]
+SIGNALS_FTS_COLUMNS = ("quote", "title", "person", "school", "label")
+
+
+def _add_search_and_states(db: sqlite_utils.Database) -> None:
+    """Full-text search over signals (Datasette finds `signals_fts` by its name) and a `states` table.
+
+    The FTS table is written with plain statements because sqlite-utils'
+    `enable_fts` uses executescript, which would commit the migration's
+    transaction halfway.
+    """
+    columns = ", ".join(SIGNALS_FTS_COLUMNS)
+    new_values = ", ".join(f"new.{column}" for column in SIGNALS_FTS_COLUMNS)
+    old_values = ", ".join(f"old.{column}" for column in SIGNALS_FTS_COLUMNS)
+    db.execute(f"CREATE VIRTUAL TABLE signals_fts USING fts5({columns}, content=signals, content_rowid=rowid)")
+    db.execute(
+        f"CREATE TRIGGER signals_ai AFTER INSERT ON signals BEGIN "
+        f"INSERT INTO signals_fts (rowid, {columns}) VALUES (new.rowid, {new_values}); END"
+    )
+    db.execute(
+        f"CREATE TRIGGER signals_ad AFTER DELETE ON signals BEGIN "
+        f"INSERT INTO signals_fts (signals_fts, rowid, {columns}) VALUES ('delete', old.rowid, {old_values}); END"
+    )
+    db.execute(
+        f"CREATE TRIGGER signals_au AFTER UPDATE ON signals BEGIN "
+        f"INSERT INTO signals_fts (signals_fts, rowid, {columns}) VALUES ('delete', old.rowid, {old_values}); "
+        f"INSERT INTO signals_fts (rowid, {columns}) VALUES (new.rowid, {new_values}); END"
+    )
+    db.execute(f"INSERT INTO signals_fts (rowid, {columns}) SELECT rowid, {columns} FROM signals")
+    db["states"].create(
+        {
+            "code": str,
+            "name": str,
+            "policy_count": int,
+            "policies": str,
+            "cbe_friendliness": str,
+            "updated_at": str,
+        },
+        pk="code",
+    )
+
+
+MIGRATIONS = [_create_tables, _add_events_and_segments, _add_search_and_states]
 
 
 def open_database(path: str | Path = DEFAULT_DATABASE) -> sqlite_utils.Database:

@@ -203,3 +203,9 @@ def test_removed_page_makes_signals_gone(db):
 def test_unknown_page_gone_is_ignored(db):
     assert storage.mark_page_gone(db, "https://never.example.org/x", 404) == 0
     assert db["pages"].count == 0
+
+
+def test_quotes_searchable(db):
+    storage.store_page(db, PAGE, [APPOINTMENT])
+    rows = list(db.query("SELECT person FROM signals WHERE rowid IN (SELECT rowid FROM signals_fts WHERE signals_fts MATCH 'Whitfield')"))
+    assert rows == [{"person": "Dana Whitfield"}]

@@ -10,6 +10,9 @@ nothing to crawl.
 from __future__ import annotations
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
+
+from crawlers.netguard import parse_allowed_networks
 
 # Close reasons that mean the crawl could not do its job.
 FAILED_CLOSE_REASONS = {"registry_empty"}
@@ -17,6 +20,10 @@ FAILED_CLOSE_REASONS = {"registry_empty"}
 
 class Command(ScrapyCrawlCommand):
     def run(self, args, opts):
+        try:
+            parse_allowed_networks(self.settings.get("CRAWL_ALLOW_NETWORKS"))
+        except ValueError as error:
+            raise UsageError(str(error), print_help=False) from error
         if len(args) == 1 and self.crawler_process is not None:
             spider_class = self.crawler_process.spider_loader.load(args[0])
             check_arguments = getattr(spider_class, "check_arguments", None)
