@@ -8,14 +8,15 @@ from typing import Any
 
 @dataclass
 class PageItem:
-    """One fetched document of a district, on its way through the pipelines.
+    """One fetched document of a district or a state agency, on its way through the pipelines.
 
-    The spider fills the fetch fields; the extraction pipeline replaces `body`
-    with `text`, and the detection pipeline adds `signals` and `cbe_stage`.
+    `district_id` is None on a state agency's page. The spider fills the fetch
+    fields; the extraction pipeline replaces `body` with `text`, and the
+    detection pipeline adds `signals` and `cbe_stage`.
     """
 
     url: str
-    district_id: str
+    district_id: str | None
     state: str | None
     source_type: str
     status: int
@@ -24,6 +25,9 @@ class PageItem:
     fetched_at: str
     etag: str | None = None
     last_modified: str | None = None
+    body_hash: str | None = None
+    links: list[list[str]] = field(default_factory=list)
+    """Links found on the page as [url, link text], stored so that a re-crawl can follow them after a 304."""
     text: str | None = None
     title: str | None = None
     published_at: str | None = None
@@ -31,6 +35,7 @@ class PageItem:
     error: str | None = None
     cbe_stage: str | None = None
     signals: list[dict[str, Any]] = field(default_factory=list)
+    detector_version: str | None = None
 
 
 @dataclass
@@ -65,3 +70,17 @@ class PageGoneItem:
     url: str
     district_id: str | None
     status: int
+
+
+@dataclass
+class PageUnchangedItem:
+    """A stored page that a re-crawl found unchanged: answered 304, or the same body again.
+
+    `redetect` is set when the detectors changed since the page was stored,
+    so its signals are detected again from the stored text.
+    """
+
+    url: str
+    district_id: str | None
+    status: int
+    redetect: bool = False

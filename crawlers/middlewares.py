@@ -194,3 +194,48 @@ def parse_retry_after(value: str) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+class IncrementalCrawlMiddleware:
+    """Make re-crawls conditional: send the stored ETag and Last-Modified of each page.
+
+    The stored page's body hash, detector version and links travel with the
+    request in `meta["stored_page"]`, so that the spider can tell an
+    unchanged page (a 304, or the same body again) and follow the links of a
+    page it did not download again. Turn it off with INCREMENTAL_CRAWL=False.
+    """
+
+    def __init__(self, crawler, database_path: str):
+        from k12signals import storage
+
+        self.stats = crawler.stats
+        self.database_path = database_path
+        self.db = storage.open_database(database_path)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        if not crawler.settings.getbool("INCREMENTAL_CRAWL", True):
+            raise NotConfigured("INCREMENTAL_CRAWL is off")
+        middleware = cls(crawler, crawler.settings.get("SIGNALS_DB"))
+        crawler.signals.connect(middleware.close, signal=signals.spider_closed)
+        return middleware
+
+    def process_request(self, request, spider=None):
+        if not request.meta.get("page") or "stored_page" in request.meta:
+            return None
+        from k12signals import storage
+
+        stored = storage.stored_page_fingerprint(self.db, request.url)
+        request.meta["stored_page"] = stored
+        if stored is None:
+            return None
+        if stored.get("etag"):
+            request.headers[b"If-None-Match"] = stored["etag"]
+        if stored.get("last_modified"):
+            request.headers[b"If-Modified-Since"] = stored["last_modified"]
+        request.meta["handle_httpstatus_list"] = sorted({*request.meta.get("handle_httpstatus_list", []), 304})
+        self.stats.inc_value("k12signals/incremental/conditional_requests")
+        return None
+
+    def close(self, spider=None):
+        self.db.close()

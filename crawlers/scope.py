@@ -108,6 +108,8 @@ class DistrictScope:
     scheduled: set[str] = field(default_factory=set)
     query_variants: dict[str, int] = field(default_factory=dict)
     skipped: dict[str, int] = field(default_factory=dict)
+    outcomes: dict[str, int] = field(default_factory=dict)
+    """Failed requests of this crawl by kind: errors, blocked, robots_disallowed."""
 
     def __post_init__(self) -> None:
         host, _, path = self.website.partition("/")
@@ -166,3 +168,6 @@ class DistrictScope:
 
     def count_skip(self, reason: str) -> None:
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+    def count_outcome(self, kind: str) -> None:
+        self.outcomes[kind] = self.outcomes.get(kind, 0) + 1

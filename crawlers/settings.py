@@ -60,11 +60,16 @@ DISTRICT_MAX_SITEMAP_URLS = 300
 # such as 127.0.0.1/32) to allow them for tests or an intranet.
 CRAWL_ALLOW_NETWORKS = ""
 
+# Re-crawls send the stored ETag and Last-Modified and skip extraction and
+# detection of pages that did not change. False fetches and detects every page.
+INCREMENTAL_CRAWL = True
+
 DOWNLOADER_MIDDLEWARES = {
     # First of all, so that nothing reaches a refused address, robots.txt included.
     "crawlers.netguard.NetworkGuardMiddleware": 40,
     # Before robots.txt, so that off-site requests never trigger a robots.txt fetch.
     "crawlers.middlewares.DistrictScopeMiddleware": 50,
+    "crawlers.middlewares.IncrementalCrawlMiddleware": 60,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawlers.middlewares.RobotsTxtByOriginMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

@@ -198,7 +198,34 @@ def _add_search_and_states(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS = [_create_tables, _add_events_and_segments, _add_search_and_states]
+def _add_incremental_crawl(db: sqlite_utils.Database) -> None:
+    """What incremental re-crawls and per-district health need."""
+    # The raw body's hash detects an unchanged page when the server sends no
+    # validators; links let a crawl continue past a page answered 304;
+    # page_starts let PDF evidence keep its page numbers on reprocessing.
+    db["pages"].add_column("body_hash", str)
+    db["pages"].add_column("links", str)
+    db["pages"].add_column("page_starts", str)
+    db["pages"].add_column("state", str)
+    db["district_crawls"].create(
+        {
+            "crawl_id": int,
+            "district_id": str,
+            "finished_at": str,
+            "pages": int,
+            "unchanged": int,
+            "signals": int,
+            "errors": int,
+            "blocked": int,
+            "robots_disallowed": int,
+            "outcome": str,
+        },
+        pk=("crawl_id", "district_id"),
+    )
+    db["district_crawls"].create_index(["district_id"])
+
+
+MIGRATIONS = [_create_tables, _add_events_and_segments, _add_search_and_states, _add_incremental_crawl]
 
 
 def open_database(path: str | Path = DEFAULT_DATABASE) -> sqlite_utils.Database:
@@ -313,11 +340,6 @@ def count_districts(db: sqlite_utils.Database) -> int:
     return db["districts"].count
 
 
-def mark_district_crawled(db: sqlite_utils.Database, nces_id: str, when: str | None = None) -> None:
-    with transaction(db):
-        db["districts"].update(nces_id, {"last_crawled_at": when or utc_now()})
-
-
 # Pages and signals.
 def _normalize_key(value: str | None) -> str:
     return re.sub(r"[^a-z0-9]+", " ", (value or "").lower()).strip()
@@ -385,8 +407,12 @@ def store_page(
             "last_modified",
             "error",
             "detector_version",
+            "body_hash",
+            "state",
         )
     }
+    page_record["links"] = json.dumps(page.get("links") or [])
+    page_record["page_starts"] = json.dumps(page["page_starts"]) if page.get("page_starts") else None
     page_record["gone_at"] = None
     page_record["content_hash"] = content_hash(text)
     page_record["text_zlib"] = zlib.compress(text.encode("utf-8"))
@@ -485,6 +511,53 @@ def _add_event(
             "changes": json.dumps(changes, sort_keys=True) if changes else None,
         }
     )
+
+
+def stored_page_fingerprint(db: sqlite_utils.Database, url: str) -> dict | None:
+    """What a re-crawl needs to know of a stored page: validators, body hash, detector version, links."""
+    rows = list(
+        db.query(
+            "SELECT etag, last_modified, body_hash, detector_version, links FROM pages "
+            "WHERE url = ? AND gone_at IS NULL",
+            [url],
+        )
+    )
+    if not rows:
+        return None
+    row = rows[0]
+    row["links"] = json.loads(row["links"]) if row["links"] else []
+    return row
+
+
+def refresh_unchanged_page(db: sqlite_utils.Database, url: str, status: int) -> int:
+    """Record that a stored page is unchanged: refresh `last_seen_at` of it and its signals.
+
+    Returns the number of signals refreshed.
+    """
+    now = utc_now()
+    with transaction(db):
+        db.execute("UPDATE pages SET last_seen_at = ?, fetched_at = ?, status = ? WHERE url = ?", [now, now, status, url])
+        cursor = db.execute(
+            "UPDATE signals SET last_seen_at = ? WHERE url = ? AND gone_at IS NULL", [now, url]
+        )
+        return cursor.rowcount
+
+
+def record_district_crawl(
+    db: sqlite_utils.Database, crawl_id: int, district_id: str, counts: Mapping[str, int], outcome: str
+) -> None:
+    with transaction(db):
+        db["district_crawls"].upsert(
+            {
+                "crawl_id": crawl_id,
+                "district_id": district_id,
+                "finished_at": utc_now(),
+                "outcome": outcome,
+                **{key: int(counts.get(key, 0)) for key in ("pages", "unchanged", "signals", "errors", "blocked", "robots_disallowed")},
+            },
+            pk=("crawl_id", "district_id"),
+        )
+        db["districts"].update(district_id, {"last_crawled_at": utc_now()})
 
 
 def read_page_text(db: sqlite_utils.Database, url: str) -> str | None:

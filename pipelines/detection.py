@@ -6,6 +6,7 @@ import logging
 
 from crawlers.items import PageItem
 from k12signals.detection import detect
+from k12signals.detector_version import detector_version
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +20,10 @@ class DetectionPipeline:
         return cls(crawler.stats)
 
     def process_item(self, item, spider=None):
-        if not isinstance(item, PageItem) or not item.text:
+        if not isinstance(item, PageItem):
+            return item
+        item.detector_version = detector_version()
+        if not item.text:
             return item
 
         result = detect(

@@ -8,8 +8,9 @@ from dataclasses import asdict
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
-from crawlers.items import PageGoneItem, PageItem, SignalItem
-from k12signals import storage
+from crawlers.items import PageGoneItem, PageItem, PageUnchangedItem, SignalItem
+from k12signals import segments, storage
+from k12signals.reprocess import reprocess_page
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ class StoragePipeline:
         self.database_path = database_path
         self.db = None
         self.crawl_id = None
+        self.district_counts: dict[str, dict[str, int]] = {}
         crawler.signals.connect(self.on_spider_closed, signal=signals.spider_closed)
 
     @classmethod
@@ -48,20 +50,42 @@ class StoragePipeline:
                 self.crawler.stats.inc_value("k12signals/signals_gone", gone)
                 logger.info("District %s: %s answers %d; %d signal(s) gone", item.district_id, item.url, item.status, gone)
             raise DropItem(f"page {item.url} gone", log_level="DEBUG")
+
+        if isinstance(item, PageUnchangedItem):
+            self.count(item.district_id, "unchanged")
+            if item.redetect:
+                # The detectors changed since this page was stored: detect again from its text.
+                stored = reprocess_page(self.db, item.url)
+                self.crawler.stats.inc_value("k12signals/incremental/redetected")
+                await self.send_signals(item.district_id, stored)
+            else:
+                storage.refresh_unchanged_page(self.db, item.url, item.status)
+            raise DropItem(f"page {item.url} unchanged", log_level="DEBUG")
+
         if not isinstance(item, PageItem):
             return item
 
-        page = asdict(item)
-        stored = storage.store_page(self.db, page, item.signals)
+        stored = storage.store_page(self.db, asdict(item), item.signals)
         self.crawler.stats.inc_value("k12signals/pages_stored")
+        self.count(item.district_id, "pages")
+        await self.send_signals(item.district_id, stored)
+        raise DropItem(f"page {item.url} stored", log_level="DEBUG")
+
+    async def send_signals(self, district_id, stored: list[storage.StoredSignal]) -> None:
+        """Send stored signals through the pipelines as SignalItems, for feed exports."""
         for signal in stored:
+            self.count(district_id, "signals")
             self.crawler.stats.inc_value("k12signals/signals_new" if signal.is_new else "k12signals/signals_seen_again")
             signal_item = SignalItem(
                 **{key: signal.record.get(key) for key in SignalItem.__dataclass_fields__ if key != "is_new"},
                 is_new=signal.is_new,
             )
             await self.crawler.engine.scraper.start_itemproc_async(signal_item, response=None)
-        raise DropItem(f"page {item.url} stored", log_level="DEBUG")
+
+    def count(self, district_id: str | None, key: str) -> None:
+        if district_id is not None:
+            counts = self.district_counts.setdefault(district_id, {})
+            counts[key] = counts.get(key, 0) + 1
 
     def on_spider_closed(self, spider, reason):
         if self.db is None:
@@ -69,8 +93,9 @@ class StoragePipeline:
         stats = self.crawler.stats.get_stats()
         if self.crawl_id is not None:
             storage.finish_crawl(self.db, self.crawl_id, reason, stats)
-        for district_id in getattr(spider, "scopes", {}):
-            storage.mark_district_crawled(self.db, district_id)
+        for district_id, scope in getattr(spider, "scopes", {}).items():
+            counts = {**scope.outcomes, **self.district_counts.get(district_id, {})}
+            storage.record_district_crawl(self.db, self.crawl_id, district_id, counts, district_outcome(counts))
         logger.info(
             "Crawl %s finished (%s): %s pages stored, %s new signals, %s seen again",
             self.crawl_id,
@@ -79,5 +104,25 @@ class StoragePipeline:
             stats.get("k12signals/signals_new", 0),
             stats.get("k12signals/signals_seen_again", 0),
         )
+        counts = segments.update_segments(self.db)
+        logger.info(
+            "Segments of %d districts updated (%d changed stage): %s",
+            counts.total,
+            counts.changed,
+            ", ".join(f"{stage} {number}" for stage, number in counts.by_stage.items()),
+        )
         self.db.close()
         self.db = None
+
+
+def district_outcome(counts: dict[str, int]) -> str:
+    """One word for how a district's crawl went, for `k12signals status`."""
+    if counts.get("pages", 0) or counts.get("unchanged", 0):
+        return "ok"
+    if counts.get("blocked", 0):
+        return "blocked"
+    if counts.get("robots_disallowed", 0):
+        return "robots_disallowed"
+    if counts.get("errors", 0):
+        return "unreachable"
+    return "no_pages"

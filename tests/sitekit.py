@@ -1,9 +1,10 @@
 """Serve test web sites on 127.0.0.1 and run real crawls against them.
 
 `SiteServer` serves a dict of routes from a thread and records every request
-it receives, so tests can assert what the crawler fetched and what it did not.
-`run_crawl` runs `scrapy crawl districts` as a user would, in a subprocess
-started from the repository root.
+it receives, with its headers, so tests can assert what the crawler fetched
+and what it did not. `run_crawl` runs `scrapy crawl districts` as a user
+would, in a subprocess started from the repository root, with a proxy setting
+that sends any request for a host other than 127.0.0.1 to a closed port.
 """
 
 from __future__ import annotations
@@ -31,23 +32,43 @@ FAST_CRAWL_SETTINGS = {
     "RETRY_BACKOFF_MAX": "0.2",
     "DOWNLOAD_TIMEOUT": "10",
     "LOG_LEVEL": "INFO",
+    # The test sites are on loopback, which the crawl refuses by default.
+    "CRAWL_ALLOW_NETWORKS": "127.0.0.1/32",
+}
+
+
+# Scrapy's HttpProxyMiddleware reads these variables. A request for any host
+# but 127.0.0.1 goes to port 9 on the loopback address, where nothing listens,
+# so a crawl under test fails that request instead of reaching the internet.
+OFFSITE_GUARD_ENVIRONMENT = {
+    "http_proxy": "http://127.0.0.1:9",
+    "https_proxy": "http://127.0.0.1:9",
+    "no_proxy": "127.0.0.1,localhost",
 }
 
 
 @dataclass
 class Route:
-    body: bytes | str | Callable[[str], bytes | str]
+    """A response to serve. A callable body gets the request path and returns the
+    body, or another Route to serve in its place (to vary status and headers
+    from one request to the next)."""
+
+    body: bytes | str | Callable[[str], "bytes | str | Route"]
     status: int = 200
     content_type: str = "text/html; charset=utf-8"
     headers: dict[str, str] = field(default_factory=dict)
 
 
 class SiteServer:
-    """An HTTP server on 127.0.0.1 with fixed routes; unknown paths answer 404."""
+    """An HTTP server on 127.0.0.1 with fixed routes; unknown paths answer 404.
+
+    A route with an ETag header answers 304 to a request whose If-None-Match matches it.
+    """
 
     def __init__(self, routes: dict[str, Route] | None = None):
         self.routes: dict[str, Route] = dict(routes or {})
         self.requests: list[str] = []
+        self.request_headers: list[tuple[str, dict[str, str]]] = []
         self.lock = threading.Lock()
         server = self
 
@@ -55,14 +76,21 @@ class SiteServer:
             def do_GET(self):  # noqa: N802 - http.server's naming
                 with server.lock:
                     server.requests.append(self.path)
+                    server.request_headers.append((self.path, dict(self.headers.items())))
                 parts = urlsplit(self.path)
                 route = server.routes.get(self.path) or server.routes.get(parts.path)
                 if route is None:
                     self._send(404, "text/html", b"<html><body><h1>Not found</h1></body></html>", {})
                     return
                 body = route.body(self.path) if callable(route.body) else route.body
+                if isinstance(body, Route):
+                    route, body = body, body.body
                 if isinstance(body, str):
                     body = body.encode("utf-8")
+                etag = route.headers.get("ETag")
+                if etag is not None and self.headers.get("If-None-Match") == etag:
+                    self._send(304, route.content_type, b"", {"ETag": etag})
+                    return
                 self._send(route.status, route.content_type, body, route.headers)
 
             def _send(self, status, content_type, body, headers):
@@ -100,6 +128,11 @@ class SiteServer:
         with self.lock:
             return list(self.requests)
 
+    def headers_of(self, path: str) -> list[dict[str, str]]:
+        """Headers of each request for `path` (path and query), in arrival order."""
+        with self.lock:
+            return [headers for requested, headers in self.request_headers if requested == path]
+
 
 def write_registry(path: Path, rows: list[dict]) -> Path:
     columns = ["nces_id", "name", "state", "website"]
@@ -115,6 +148,8 @@ class CrawlResult:
     returncode: int
     log: str
     feed: list[dict]
+    stdout: str = ""
+    stderr: str = ""
 
 
 def run_crawl(
@@ -134,11 +169,13 @@ def run_crawl(
         command += ["-s", f"{name}={value}"]
     if feed is not None:
         command += ["-O", str(feed)]
-    environment = {**os.environ, "K12SIGNALS_CONTACT": "tests@example.org"}
+    environment = {**os.environ, **OFFSITE_GUARD_ENVIRONMENT, "K12SIGNALS_CONTACT": "tests@example.org"}
     completed = subprocess.run(
         command, cwd=REPO_ROOT, capture_output=True, text=True, timeout=timeout, env=environment
     )
     items = []
     if feed is not None and feed.exists():
         items = [json.loads(line) for line in feed.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return CrawlResult(completed.returncode, completed.stdout + completed.stderr, items)
+    return CrawlResult(
+        completed.returncode, completed.stdout + completed.stderr, items, completed.stdout, completed.stderr
+    )

@@ -301,10 +301,20 @@ def test_feed_export_writes_signals(crawl):
     assert all(item["district_id"] == NCES_ID for item in feed)
 
 
-def test_second_feed_marks_signals_seen_again(crawl):
-    feed = crawl["second"].feed
-    assert feed, "the second crawl exported no signals"
-    assert not any(item["is_new"] for item in feed)
+def test_second_crawl_skips_unchanged_pages(crawl):
+    # Every page is the same as in the first crawl, so nothing is extracted,
+    # detected or exported again; the pages and signals are only refreshed.
+    assert crawl["second"].feed == []
+    assert "'k12signals/incremental/unchanged_200'" in crawl["second"].log
+    assert "'k12signals/pages_stored'" not in crawl["second"].log
+
+
+def test_district_health_recorded(crawl):
+    rows = query(crawl, "SELECT * FROM district_crawls ORDER BY crawl_id")
+    assert [row["outcome"] for row in rows] == ["ok", "ok"]
+    assert rows[0]["pages"] >= 6
+    assert rows[1]["unchanged"] >= 6
+    assert rows[0]["robots_disallowed"] == 1
 
 
 def test_crawls_table_records_both_runs(crawl):

@@ -11,6 +11,7 @@ PDF, and the item pipelines extract text, detect signals and store them.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from urllib.parse import urlsplit
@@ -23,9 +24,10 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
 
-from crawlers.items import PageGoneItem, PageItem
+from crawlers.items import PageGoneItem, PageItem, PageUnchangedItem
 from crawlers.scope import SKIPPED_EXTENSIONS, DistrictScope, clean_url, guess_source_type, link_score
 from k12signals import storage
+from k12signals.detector_version import detector_version
 from k12signals.errors import InputError
 from k12signals.registry import NCES_ID_PATTERN, VALID_STATE_CODES, read_registry_file
 
@@ -152,6 +154,7 @@ class DistrictsSpider(scrapy.Spider):
             errback=self.on_error,
             priority=score * SCORE_WEIGHT - depth,
             meta={
+                "page": True,
                 "district_id": district_id,
                 "depth": depth,
                 "link_text": link_text,
@@ -175,26 +178,53 @@ class DistrictsSpider(scrapy.Spider):
     def parse_page(self, response: Response):
         district_id = response.meta["district_id"]
         depth = response.meta["depth"]
+        stored = response.meta.get("stored_page")
+        if response.meta.get("district_home"):
+            self.crawler.stats.inc_value("k12signals/districts_reached")
+
+        if response.status == 304 and stored is not None:
+            # Unchanged since the last crawl: refresh it, and follow the links it had.
+            yield self.unchanged_item(response, district_id, stored)
+            for url, text in stored.get("links") or []:
+                request = self.request_if_in_scope(url, district_id, depth=depth + 1, link_text=text)
+                if request is not None:
+                    yield request
+            return
+
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
         is_pdf = response.body[:5] == b"%PDF-" or content_type == PDF_TYPE
         is_html = not is_pdf and (isinstance(response, TextResponse) or content_type.startswith(HTML_TYPES))
-
         if not (is_pdf or is_html):
             self.crawler.stats.inc_value("k12signals/skipped/not_a_document")
             return
 
-        if response.meta.get("district_home"):
-            self.crawler.stats.inc_value("k12signals/districts_reached")
-
-        yield self.page_item(response, district_id, content_type, is_pdf)
-
+        links = []
         if is_html and isinstance(response, TextResponse):
-            for link in self.link_extractor.extract_links(response):
-                request = self.request_if_in_scope(link.url, district_id, depth=depth + 1, link_text=link.text)
-                if request is not None:
-                    yield request
+            links = [[link.url, link.text.strip()] for link in self.link_extractor.extract_links(response)]
 
-    def page_item(self, response: Response, district_id: str, content_type: str, is_pdf: bool):
+        body_hash = hashlib.sha256(response.body).hexdigest()
+        if stored is not None and stored.get("body_hash") == body_hash:
+            yield self.unchanged_item(response, district_id, stored)
+        else:
+            yield self.page_item(response, district_id, content_type, is_pdf, body_hash, links)
+
+        for url, text in links:
+            request = self.request_if_in_scope(url, district_id, depth=depth + 1, link_text=text)
+            if request is not None:
+                yield request
+
+    def unchanged_item(self, response: Response, district_id: str, stored: dict) -> PageUnchangedItem:
+        self.crawler.stats.inc_value(f"k12signals/incremental/unchanged_{response.status}")
+        return PageUnchangedItem(
+            url=response.url,
+            district_id=district_id,
+            status=response.status,
+            redetect=stored.get("detector_version") != detector_version(),
+        )
+
+    def page_item(
+        self, response: Response, district_id: str, content_type: str, is_pdf: bool, body_hash: str, links: list
+    ) -> PageItem:
         link_text = response.meta.get("link_text", "")
         return PageItem(
             url=response.url,
@@ -207,6 +237,8 @@ class DistrictsSpider(scrapy.Spider):
             fetched_at=storage.utc_now(),
             etag=_header(response, b"ETag"),
             last_modified=_header(response, b"Last-Modified"),
+            body_hash=body_hash,
+            links=links,
         )
 
     def parse_sitemap(self, response: Response):
@@ -263,11 +295,21 @@ class DistrictsSpider(scrapy.Spider):
     def on_error(self, failure):
         request = failure.request
         district_id = request.meta.get("district_id")
+        scope = self.scopes.get(district_id)
         response = getattr(failure.value, "response", None)
+
         if failure.check(IgnoreRequest) and response is None:
-            # Robots.txt rules and the district's scope; their middlewares count them.
-            logger.debug("District %s: %s skipped: %s", district_id, request.url, failure.value)
+            # The middlewares that raise these count and log them.
+            message = str(failure.value)
+            if scope is not None and message.startswith("Forbidden by robots.txt"):
+                scope.count_outcome("robots_disallowed")
+            elif scope is not None and message.startswith("refused"):
+                scope.count_outcome("blocked")
+            logger.debug("District %s: %s skipped: %s", district_id, request.url, message)
             return
+
+        if scope is not None:
+            scope.count_outcome("errors")
         if response is not None:
             self.crawler.stats.inc_value(f"k12signals/errors/http_{response.status}")
             logger.info("District %s: %s answered %d", district_id, request.url, response.status)
@@ -278,7 +320,6 @@ class DistrictsSpider(scrapy.Spider):
             name = type(failure.value).__name__
             self.crawler.stats.inc_value(f"k12signals/errors/{name}")
             logger.warning("District %s: %s failed: %s", district_id, request.url, failure.value)
-
 
 def _header(response: Response, name: bytes) -> str | None:
     value = response.headers.get(name)
