@@ -185,7 +185,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
 def parse_retry_after(value: str) -> float | None:
     """Seconds to wait from a Retry-After value: a number of seconds or an HTTP date."""
     value = value.strip()
-    if value.isdigit():
+    # str.isdigit alone accepts characters such as "²" that float() rejects.
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = parsedate_to_datetime(value)

@@ -110,6 +110,9 @@ class DistrictScope:
     skipped: dict[str, int] = field(default_factory=dict)
     outcomes: dict[str, int] = field(default_factory=dict)
     """Failed requests of this crawl by kind: errors, blocked, robots_disallowed."""
+    pending: int = 0
+    """Requests of this district scheduled and not yet answered."""
+    done: bool = False
 
     def __post_init__(self) -> None:
         host, _, path = self.website.partition("/")
@@ -124,7 +127,12 @@ class DistrictScope:
     @property
     def home_url(self) -> str:
         # NCES lists most sites with http://; a site that moved to https
-        # redirects there, and the redirect stays on the same host.
+        # redirects there, and the redirect stays on the same host. A web site
+        # that names a page (".../district.aspx") is requested as written,
+        # because a slash after a file name makes another URL.
+        _, _, path = self.website.partition("/")
+        if url_extension(path):
+            return f"http://{self.website}"
         return f"http://{self.website}/"
 
     def add_host(self, host: str) -> None:
@@ -171,3 +179,18 @@ class DistrictScope:
 
     def count_outcome(self, kind: str) -> None:
         self.outcomes[kind] = self.outcomes.get(kind, 0) + 1
+
+    def request_started(self) -> None:
+        self.pending += 1
+
+    def request_finished(self) -> bool:
+        """Count one answered request; return True when this finished the district."""
+        self.pending -= 1
+        if self.pending > 0 or self.done:
+            return False
+        # Nothing is left to fetch, so the sets that only served to admit new
+        # URLs can go: a crawl of thousands of districts keeps flat memory.
+        self.done = True
+        self.scheduled = set()
+        self.query_variants = {}
+        return True

@@ -54,6 +54,8 @@ DISTRICT_MAX_PAGES = 150
 DISTRICT_MAX_DEPTH = 3
 DISTRICT_MAX_QUERY_VARIANTS = 5
 DISTRICT_MAX_SITEMAP_URLS = 300
+# Districts crawled at the same time; the next starts when one finishes.
+DISTRICT_BATCH_SIZE = 64
 
 # Requests to loopback, private, link-local and other non-public addresses
 # are refused, redirects included. List networks here (comma-separated CIDR,
@@ -74,13 +76,25 @@ DOWNLOADER_MIDDLEWARES = {
     "crawlers.middlewares.RobotsTxtByOriginMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawlers.middlewares.BackoffRetryMiddleware": 550,
+    # Above RedirectMiddleware (600), so that it sees each redirect first.
+    "crawlers.hostile.RedirectGuardMiddleware": 610,
+}
+
+SPIDER_MIDDLEWARES = {
+    "crawlers.hostile.BrokenInputMiddleware": 500,
 }
 
 ITEM_PIPELINES = {
     "pipelines.extraction.ExtractionPipeline": 100,
+    "crawlers.hostile.DocumentProblemPipeline": 150,
     "pipelines.detection.DetectionPipeline": 200,
     "pipelines.storage.StoragePipeline": 300,
 }
+
+# Seconds between progress lines (districts done of total, pages, signals,
+# rate); 0 turns them off.
+PROGRESS_INTERVAL = 60
+EXTENSIONS = {"crawlers.extensions.DistrictProgress": 500}
 
 # The telnet console and the remote control server each open a port on the
 # machine; the crawl needs neither.

@@ -318,8 +318,13 @@ def select_districts(
     state: str | None = None,
     nces_ids: Iterable[str] | None = None,
     limit: int | None = None,
+    crawled_before: str | None = None,
 ) -> list[dict]:
-    """Districts that have a web site, filtered, in NCES id order."""
+    """Districts that have a web site, filtered, in NCES id order.
+
+    `crawled_before` (a UTC time) keeps only districts without a successful
+    crawl since then.
+    """
     where = ["website IS NOT NULL", "website != ''"]
     params: list[Any] = []
     if state:
@@ -329,6 +334,11 @@ def select_districts(
         ids = list(nces_ids)
         where.append(f"nces_id IN ({', '.join('?' for _ in ids)})")
         params.extend(ids)
+    if crawled_before is not None:
+        where.append(
+            "nces_id NOT IN (SELECT district_id FROM district_crawls WHERE outcome = 'ok' AND finished_at >= ?)"
+        )
+        params.append(crawled_before)
     sql = f"SELECT * FROM districts WHERE {' AND '.join(where)} ORDER BY nces_id"
     if limit is not None:
         sql += " LIMIT ?"

@@ -11,9 +11,11 @@ PDF, and the item pipelines extract text, detect signals and store them.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
+from datetime import datetime, timedelta, timezone
 from urllib.parse import urlsplit
 
 import scrapy
@@ -21,9 +23,12 @@ from scrapy import signals
 from scrapy.exceptions import CloseSpider, IgnoreRequest, UsageError
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
+from scrapy.utils.asyncio import sleep
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
+from twisted.python.failure import Failure
 
+from crawlers import hostile
 from crawlers.items import PageGoneItem, PageItem, PageUnchangedItem
 from crawlers.scope import SKIPPED_EXTENSIONS, DistrictScope, clean_url, guess_source_type, link_score
 from k12signals import storage
@@ -41,15 +46,34 @@ PDF_TYPE = "application/pdf"
 SCORE_WEIGHT = 10
 
 
+def finishes_request(callback):
+    """Decorate a callback or errback so that its district counts the request as answered.
+
+    The count drops after the callback's own requests were counted, so a
+    district is never finished while it still has pages to fetch.
+    """
+
+    @functools.wraps(callback)
+    def wrapper(self, response_or_failure):
+        meta = response_or_failure.request.meta if isinstance(response_or_failure, Failure) else response_or_failure.meta
+        try:
+            yield from callback(self, response_or_failure) or ()
+        finally:
+            self.request_finished(meta.get("district_id"))
+
+    return wrapper
+
+
 class DistrictsSpider(scrapy.Spider):
     name = "districts"
 
-    def __init__(self, registry=None, state=None, nces_id=None, limit=None, **kwargs):
+    def __init__(self, registry=None, state=None, nces_id=None, limit=None, stale_after=None, **kwargs):
         super().__init__(**kwargs)
         self.registry_path = registry
         self.state_filter = parse_state(state)
         self.nces_ids = parse_nces_ids(nces_id)
         self.limit = parse_limit(limit)
+        self.stale_after = parse_stale_after(stale_after)
         self.scopes: dict[str, DistrictScope] = {}
         self.district_states: dict[str, str] = {}
         self.link_extractor = LinkExtractor(deny_extensions=sorted(SKIPPED_EXTENSIONS), unique=True)
@@ -60,6 +84,7 @@ class DistrictsSpider(scrapy.Spider):
         parse_state(arguments.get("state"))
         parse_nces_ids(arguments.get("nces_id"))
         parse_limit(arguments.get("limit"))
+        parse_stale_after(arguments.get("stale_after"))
         registry = arguments.get("registry")
         if registry is not None:
             try:
@@ -76,7 +101,9 @@ class DistrictsSpider(scrapy.Spider):
         spider.max_query_variants = settings.getint("DISTRICT_MAX_QUERY_VARIANTS")
         spider.max_sitemap_urls = settings.getint("DISTRICT_MAX_SITEMAP_URLS")
         spider.database_path = settings.get("SIGNALS_DB")
+        spider.batch_size = max(1, settings.getint("DISTRICT_BATCH_SIZE"))
         crawler.signals.connect(spider.on_robots_parsed, signal=signals.robots_parsed)
+        crawler.signals.connect(spider.on_request_dropped, signal=signals.request_dropped)
         return spider
 
     # Start.
@@ -100,27 +127,32 @@ class DistrictsSpider(scrapy.Spider):
         logger.info("Crawling %d districts from %s", len(districts), self.database_path)
         self.crawler.stats.set_value("k12signals/districts_total", len(districts))
         for district in districts:
-            scope = DistrictScope(
-                district_id=district["nces_id"],
-                website=district["website"],
-                max_pages=self.max_pages,
-                max_depth=self.max_depth,
-                max_query_variants=self.max_query_variants,
-            )
-            self.scopes[scope.district_id] = scope
-            self.district_states[scope.district_id] = district["state"]
-            home = scope.home_url
-            scope.skip_reason(home, depth=0)
-            yield self.page_request(home, scope.district_id, depth=0, score=5, district_home=True)
-            sitemap = f"{home.rstrip('/')}/sitemap.xml"
-            if scope.path_prefix == "/":
-                yield scrapy.Request(
-                    sitemap,
-                    callback=self.parse_sitemap,
-                    errback=self.on_error,
-                    priority=4 * SCORE_WEIGHT,
-                    meta={"district_id": scope.district_id, "depth": 0, "handle_httpstatus_list": [404]},
-                )
+            # Districts start in batches: the next one starts when fewer than
+            # DISTRICT_BATCH_SIZE are in progress, which bounds the scheduler
+            # queue and the per-district state held in memory.
+            while self.districts_in_progress() >= self.batch_size:
+                await sleep(0.2)
+            for request in self.start_district(district):
+                yield request
+
+    def start_district(self, district: dict):
+        scope = DistrictScope(
+            district_id=district["nces_id"],
+            website=district["website"],
+            max_pages=self.max_pages,
+            max_depth=self.max_depth,
+            max_query_variants=self.max_query_variants,
+        )
+        self.scopes[scope.district_id] = scope
+        self.district_states[scope.district_id] = district["state"]
+        home = scope.home_url
+        scope.skip_reason(home, depth=0)
+        yield self.page_request(home, scope.district_id, depth=0, score=5, district_home=True)
+        if scope.path_prefix == "/":
+            yield self.sitemap_request(f"{urlsplit(home).scheme}://{urlsplit(home).netloc}/sitemap.xml", scope.district_id)
+
+    def districts_in_progress(self) -> int:
+        return sum(1 for scope in self.scopes.values() if not scope.done)
 
     def load_districts(self) -> list[dict]:
         db = storage.open_database(self.database_path)
@@ -142,12 +174,28 @@ class DistrictsSpider(scrapy.Spider):
                 )
                 registry_ids = [d.nces_id for d in registry.districts]
                 ids = [i for i in registry_ids if i in ids] if ids is not None else registry_ids
-            return storage.select_districts(db, state=self.state_filter, nces_ids=ids, limit=self.limit)
+            crawled_before = None
+            if self.stale_after is not None:
+                crawled_before = (datetime.now(timezone.utc) - self.stale_after).strftime("%Y-%m-%dT%H:%M:%SZ")
+            return storage.select_districts(
+                db, state=self.state_filter, nces_ids=ids, limit=self.limit, crawled_before=crawled_before
+            )
         finally:
             db.close()
 
     # Requests.
+    def sitemap_request(self, url: str, district_id: str) -> scrapy.Request:
+        self.scopes[district_id].request_started()
+        return scrapy.Request(
+            url,
+            callback=self.parse_sitemap,
+            errback=self.on_error,
+            priority=4 * SCORE_WEIGHT,
+            meta={"district_id": district_id, "depth": 0, "handle_httpstatus_list": [404]},
+        )
+
     def page_request(self, url, district_id, *, depth, score, link_text="", district_home=False):
+        self.scopes[district_id].request_started()
         return scrapy.Request(
             url,
             callback=self.parse_page,
@@ -171,10 +219,12 @@ class DistrictsSpider(scrapy.Spider):
             scope.count_skip(reason)
             if reason != "duplicate":
                 self.crawler.stats.inc_value(f"k12signals/skipped/{reason}")
+                hostile.report_skip(self.crawler.stats, district_id, url, reason)
             return None
         return self.page_request(url, district_id, depth=depth, score=link_score(url, link_text), link_text=link_text)
 
     # Callbacks.
+    @finishes_request
     def parse_page(self, response: Response):
         district_id = response.meta["district_id"]
         depth = response.meta["depth"]
@@ -241,6 +291,7 @@ class DistrictsSpider(scrapy.Spider):
             links=links,
         )
 
+    @finishes_request
     def parse_sitemap(self, response: Response):
         district_id = response.meta["district_id"]
         if response.status != 200:
@@ -261,7 +312,7 @@ class DistrictsSpider(scrapy.Spider):
             for entry in list(sitemap)[:20]:
                 url = entry.get("loc", "")
                 if scope.owns(url):
-                    yield response.request.replace(url=url, priority=response.request.priority)
+                    yield self.sitemap_request(url, district_id)
             return
 
         # Take the most promising pages first, newest first within a score.
@@ -282,16 +333,19 @@ class DistrictsSpider(scrapy.Spider):
         scope = self.scopes[district_id]
         for url in sitemaps[:5]:
             if scope.owns(url):
-                self.crawler.engine.crawl(
-                    scrapy.Request(
-                        url,
-                        callback=self.parse_sitemap,
-                        errback=self.on_error,
-                        priority=4 * SCORE_WEIGHT,
-                        meta={"district_id": district_id, "depth": 0},
-                    )
-                )
+                self.crawler.engine.crawl(self.sitemap_request(url, district_id))
 
+    def on_request_dropped(self, request, spider=None):
+        # The scheduler dropped a duplicate; it will get no callback.
+        self.request_finished(request.meta.get("district_id"))
+
+    def request_finished(self, district_id: str | None) -> None:
+        scope = self.scopes.get(district_id)
+        if scope is not None and scope.request_finished():
+            self.crawler.stats.inc_value("k12signals/districts_done")
+            logger.debug("District %s done", district_id)
+
+    @finishes_request
     def on_error(self, failure):
         request = failure.request
         district_id = request.meta.get("district_id")
@@ -305,6 +359,15 @@ class DistrictsSpider(scrapy.Spider):
                 scope.count_outcome("robots_disallowed")
             elif scope is not None and message.startswith("refused"):
                 scope.count_outcome("blocked")
+            elif scope is not None and message.startswith(("redirect loop", "too many redirects", "robots.txt unreachable")):
+                scope.count_outcome("errors")
+            reason = hostile.ignored_request_reason(message)
+            if reason is not None:
+                # Scrapy's middleware logged this without the district id.
+                if scope is not None:
+                    scope.count_outcome("errors")
+                hostile.report(self.crawler.stats, district_id, request.url, reason, f"dropped: {message}")
+                return
             logger.debug("District %s: %s skipped: %s", district_id, request.url, message)
             return
 
@@ -319,7 +382,10 @@ class DistrictsSpider(scrapy.Spider):
         else:
             name = type(failure.value).__name__
             self.crawler.stats.inc_value(f"k12signals/errors/{name}")
-            logger.warning("District %s: %s failed: %s", district_id, request.url, failure.value)
+            counter = hostile.failure_counter(failure.value)
+            if counter is not None:
+                self.crawler.stats.inc_value(f"k12signals/{counter}")
+            logger.warning("District %s: %s failed: %s: %s", district_id, request.url, name, failure.value)
 
 def _header(response: Response, name: bytes) -> str | None:
     value = response.headers.get(name)
@@ -354,3 +420,17 @@ def parse_limit(value):
     if not re.fullmatch(r"\d+", str(value).strip()) or int(value) < 1:
         raise UsageError(f"invalid -a limit={value!r}; expected a positive whole number of districts", print_help=False)
     return int(value)
+
+
+def parse_stale_after(value):
+    """Parse `-a stale_after=7d` (also h for hours, w for weeks) into a timedelta."""
+    if value is None:
+        return None
+    match = re.fullmatch(r"\s*(\d+)\s*([hdw])\s*", str(value))
+    if not match:
+        raise UsageError(
+            f"invalid -a stale_after={value!r}; expected a number and a unit such as 12h, 7d or 2w",
+            print_help=False,
+        )
+    number, unit = int(match.group(1)), match.group(2)
+    return {"h": timedelta(hours=number), "d": timedelta(days=number), "w": timedelta(weeks=number)}[unit]
