@@ -26,6 +26,8 @@ class PageItem:
     etag: str | None = None
     last_modified: str | None = None
     body_hash: str | None = None
+    meeting_date: str | None = None
+    """For a board portal's meeting document, the meeting date the portal gives ("YYYY-MM-DD")."""
     links: list[list[str]] = field(default_factory=list)
     """Links found on the page as [url, link text], stored so that a re-crawl can follow them after a 304."""
     text: str | None = None
@@ -84,3 +86,20 @@ class PageUnchangedItem:
     district_id: str | None
     status: int
     redetect: bool = False
+
+
+@dataclass
+class PortalStatusItem:
+    """How reading one district's board portal went in this crawl.
+
+    `status` is "ok", "blocked" (403, 429 or a bot challenge) or "drift" (the
+    portal's answer no longer has the expected shape); `meetings` is how many
+    meetings it listed within the date window.
+    """
+
+    district_id: str
+    platform: str
+    portal_url: str
+    status: str
+    meetings: int = 0
+    detail: str | None = None

@@ -110,6 +110,9 @@ class DistrictScope:
     skipped: dict[str, int] = field(default_factory=dict)
     outcomes: dict[str, int] = field(default_factory=dict)
     """Failed requests of this crawl by kind: errors, blocked, robots_disallowed."""
+    portals_started: set[str] = field(default_factory=set)
+    portal_hosts: set[str] = field(default_factory=set)
+    """Hosts of the district's board portals; the portal adapters decide what to fetch there."""
     pending: int = 0
     """Requests of this district scheduled and not yet answered."""
     done: bool = False
@@ -139,10 +142,16 @@ class DistrictScope:
         """Accept a new host, such as the domain the home page redirected to."""
         self.hosts |= host_twins(host)
 
+    def add_portal(self, url: str) -> None:
+        """Accept the host of the district's board meeting portal (a hosted service)."""
+        self.portal_hosts.add(urlsplit(url).netloc.lower())
+
     def owns(self, url: str) -> bool:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https"):
             return False
+        if parts.netloc.lower() in self.portal_hosts:
+            return True
         if parts.netloc.lower() not in self.hosts:
             return False
         return (parts.path or "/").startswith(self.path_prefix) or self.path_prefix == "/"

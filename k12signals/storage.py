@@ -225,7 +225,31 @@ def _add_incremental_crawl(db: sqlite_utils.Database) -> None:
     db["district_crawls"].create_index(["district_id"])
 
 
-MIGRATIONS = [_create_tables, _add_events_and_segments, _add_search_and_states, _add_incremental_crawl]
+def _add_board_portals(db: sqlite_utils.Database) -> None:
+    """Board meeting portals per district and how the last read of each went."""
+    db["board_portals"].create(
+        {
+            "district_id": str,
+            "platform": str,
+            "portal_url": str,
+            "status": str,
+            "meetings": int,
+            "previous_meetings": int,
+            "detail": str,
+            "blocked_count": int,
+            "last_read_at": str,
+        },
+        pk=("district_id", "portal_url"),
+    )
+
+
+MIGRATIONS = [
+    _create_tables,
+    _add_events_and_segments,
+    _add_search_and_states,
+    _add_incremental_crawl,
+    _add_board_portals,
+]
 
 
 def open_database(path: str | Path = DEFAULT_DATABASE) -> sqlite_utils.Database:
@@ -568,6 +592,48 @@ def record_district_crawl(
             pk=("crawl_id", "district_id"),
         )
         db["districts"].update(district_id, {"last_crawled_at": utc_now()})
+
+
+def set_board_portal(db: sqlite_utils.Database, nces_id: str, platform: str, board_url: str) -> bool:
+    """Store a district's board portal; returns False when the district is not in the table."""
+    with transaction(db):
+        try:
+            db["districts"].get(nces_id)
+        except NotFoundError:
+            return False
+        db["districts"].update(nces_id, {"board_platform": platform, "board_url": board_url, "updated_at": utc_now()})
+        return True
+
+
+def record_portal_status(
+    db: sqlite_utils.Database,
+    district_id: str,
+    platform: str,
+    portal_url: str,
+    status: str,
+    meetings: int,
+    detail: str | None = None,
+) -> dict:
+    """Store how a portal read went; returns the stored row, with `previous_meetings` from the last read."""
+    table = db["board_portals"]
+    with transaction(db):
+        try:
+            previous = table.get((district_id, portal_url))
+        except NotFoundError:
+            previous = {}
+        row = {
+            "district_id": district_id,
+            "platform": platform,
+            "portal_url": portal_url,
+            "status": status,
+            "meetings": meetings,
+            "previous_meetings": previous.get("meetings"),
+            "detail": detail,
+            "blocked_count": (previous.get("blocked_count") or 0) + (1 if status == "blocked" else 0),
+            "last_read_at": utc_now(),
+        }
+        table.upsert(row, pk=("district_id", "portal_url"))
+    return row
 
 
 def read_page_text(db: sqlite_utils.Database, url: str) -> str | None:

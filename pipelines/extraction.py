@@ -27,7 +27,9 @@ class ExtractionPipeline:
         item.body = None
         item.text = page.text
         item.title = page.title
-        item.published_at = page.published_at
+        # A board portal gives each document's meeting date; it outranks a
+        # date read from the document's text.
+        item.published_at = item.meeting_date or page.published_at
         item.page_starts = page.page_starts
         item.error = page.error
 

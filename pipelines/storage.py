@@ -8,7 +8,7 @@ from dataclasses import asdict
 from scrapy import signals
 from scrapy.exceptions import DropItem
 
-from crawlers.items import PageGoneItem, PageItem, PageUnchangedItem, SignalItem
+from crawlers.items import PageGoneItem, PageItem, PageUnchangedItem, PortalStatusItem, SignalItem
 from k12signals import segments, storage
 from k12signals.reprocess import reprocess_page
 
@@ -50,6 +50,19 @@ class StoragePipeline:
                 self.crawler.stats.inc_value("k12signals/signals_gone", gone)
                 logger.info("District %s: %s answers %d; %d signal(s) gone", item.district_id, item.url, item.status, gone)
             raise DropItem(f"page {item.url} gone", log_level="DEBUG")
+
+        if isinstance(item, PortalStatusItem):
+            row = storage.record_portal_status(
+                self.db, item.district_id, item.platform, item.portal_url, item.status, item.meetings, item.detail
+            )
+            self.crawler.stats.inc_value(f"k12signals/boards/status/{item.status}")
+            if item.status == "ok" and item.meetings == 0 and (row["previous_meetings"] or 0) > 0:
+                self.crawler.stats.inc_value("k12signals/boards/meetings_vanished")
+                logger.error(
+                    "District %s: %s portal %s lists no meetings, %d at the last read; check for layout drift",
+                    item.district_id, item.platform, item.portal_url, row["previous_meetings"],
+                )
+            raise DropItem(f"portal {item.portal_url} status stored", log_level="DEBUG")
 
         if isinstance(item, PageUnchangedItem):
             self.count(item.district_id, "unchanged")

@@ -29,7 +29,8 @@ from scrapy.utils.sitemap import Sitemap
 from twisted.python.failure import Failure
 
 from crawlers import hostile
-from crawlers.items import PageGoneItem, PageItem, PageUnchangedItem
+from crawlers import boards
+from crawlers.items import PageGoneItem, PageItem, PageUnchangedItem, PortalStatusItem
 from crawlers.scope import SKIPPED_EXTENSIONS, DistrictScope, clean_url, guess_source_type, link_score
 from k12signals import storage
 from k12signals.detector_version import detector_version
@@ -67,13 +68,17 @@ def finishes_request(callback):
 class DistrictsSpider(scrapy.Spider):
     name = "districts"
 
-    def __init__(self, registry=None, state=None, nces_id=None, limit=None, stale_after=None, **kwargs):
+    def __init__(
+        self, registry=None, state=None, nces_id=None, limit=None, stale_after=None, since=None, **kwargs
+    ):
         super().__init__(**kwargs)
         self.registry_path = registry
         self.state_filter = parse_state(state)
         self.nces_ids = parse_nces_ids(nces_id)
         self.limit = parse_limit(limit)
         self.stale_after = parse_stale_after(stale_after)
+        # Board portals: the oldest meeting date read.
+        self.since = parse_since(since)
         self.scopes: dict[str, DistrictScope] = {}
         self.district_states: dict[str, str] = {}
         self.link_extractor = LinkExtractor(deny_extensions=sorted(SKIPPED_EXTENSIONS), unique=True)
@@ -85,6 +90,7 @@ class DistrictsSpider(scrapy.Spider):
         parse_nces_ids(arguments.get("nces_id"))
         parse_limit(arguments.get("limit"))
         parse_stale_after(arguments.get("stale_after"))
+        parse_since(arguments.get("since"))
         registry = arguments.get("registry")
         if registry is not None:
             try:
@@ -150,6 +156,14 @@ class DistrictsSpider(scrapy.Spider):
         yield self.page_request(home, scope.district_id, depth=0, score=5, district_home=True)
         if scope.path_prefix == "/":
             yield self.sitemap_request(f"{urlsplit(home).scheme}://{urlsplit(home).netloc}/sitemap.xml", scope.district_id)
+        if district.get("board_url"):
+            platform = district.get("board_platform")
+            detected = boards.detect_portal(district["board_url"])
+            if detected is not None and platform in (None, "", detected[0]):
+                platform, portal_url = detected
+            else:
+                portal_url = district["board_url"]
+            yield from self.start_board(scope.district_id, platform, portal_url)
 
     def districts_in_progress(self) -> int:
         return sum(1 for scope in self.scopes.values() if not scope.done)
@@ -210,6 +224,56 @@ class DistrictsSpider(scrapy.Spider):
             },
         )
 
+    # Board portals.
+    def start_board(self, district_id: str, platform: str | None, portal_url: str):
+        """Start reading a district's board portal once per crawl, through its platform's adapter."""
+        scope = self.scopes[district_id]
+        adapter = boards.adapter_for(platform)
+        if adapter is None or portal_url in scope.portals_started:
+            return
+        scope.portals_started.add(portal_url)
+        scope.add_portal(portal_url)
+        self.crawler.stats.inc_value(f"k12signals/boards/portals/{adapter.platform}")
+        logger.info("District %s: reading %s portal %s", district_id, adapter.platform, portal_url)
+        yield from adapter.start(self, district_id, portal_url)
+
+    def board_request(
+        self, url: str, district_id: str, *, platform: str, step: str, portal_url: str, meta=None, **request_arguments
+    ) -> scrapy.Request:
+        """A request of a portal adapter; its answer goes back to that adapter's `parse`."""
+        self.scopes[district_id].request_started()
+        return scrapy.Request(
+            url,
+            callback=self.parse_board,
+            errback=self.on_error,
+            priority=4 * SCORE_WEIGHT,
+            meta={
+                "district_id": district_id,
+                "depth": 1,
+                "board_platform": platform,
+                "board_step": step,
+                "portal_url": portal_url,
+                **(meta or {}),
+            },
+            **request_arguments,
+        )
+
+    @finishes_request
+    def parse_board(self, response: Response):
+        adapter = boards.adapter_for(response.meta["board_platform"])
+        yield from adapter.parse(self, response)
+
+    def board_document(self, response: Response, district_id: str, *, meeting_date: str | None) -> PageItem:
+        """A meeting document (agenda or minutes, HTML or PDF) as a page of source type board_minutes."""
+        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
+        is_pdf = response.body[:5] == b"%PDF-" or content_type == PDF_TYPE
+        item = self.page_item(
+            response, district_id, content_type, is_pdf, hashlib.sha256(response.body).hexdigest(), links=[]
+        )
+        item.source_type = "board_minutes"
+        item.meeting_date = meeting_date
+        return item
+
     def request_if_in_scope(self, url, district_id, *, depth, link_text=""):
         """A request for `url` if the district's scope admits it, else None (and the reason counted)."""
         scope = self.scopes[district_id]
@@ -235,10 +299,7 @@ class DistrictsSpider(scrapy.Spider):
         if response.status == 304 and stored is not None:
             # Unchanged since the last crawl: refresh it, and follow the links it had.
             yield self.unchanged_item(response, district_id, stored)
-            for url, text in stored.get("links") or []:
-                request = self.request_if_in_scope(url, district_id, depth=depth + 1, link_text=text)
-                if request is not None:
-                    yield request
+            yield from self.follow_links(stored.get("links") or [], district_id, depth + 1)
             return
 
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
@@ -258,8 +319,16 @@ class DistrictsSpider(scrapy.Spider):
         else:
             yield self.page_item(response, district_id, content_type, is_pdf, body_hash, links)
 
+        yield from self.follow_links(links, district_id, depth + 1)
+
+    def follow_links(self, links, district_id: str, depth: int):
+        """Requests for a page's links: board portals through their adapters, the rest as pages."""
         for url, text in links:
-            request = self.request_if_in_scope(url, district_id, depth=depth + 1, link_text=text)
+            portal = boards.detect_portal(url)
+            if portal is not None:
+                yield from self.start_board(district_id, *portal)
+                continue
+            request = self.request_if_in_scope(url, district_id, depth=depth, link_text=text)
             if request is not None:
                 yield request
 
@@ -373,6 +442,23 @@ class DistrictsSpider(scrapy.Spider):
 
         if scope is not None:
             scope.count_outcome("errors")
+        platform = request.meta.get("board_platform")
+        if response is not None and platform and response.status in (401, 403, 429):
+            self.crawler.stats.inc_value(f"k12signals/boards/blocked/{platform}")
+            logger.warning(
+                "District %s: %s portal %s blocked the crawl (%d at %s)",
+                district_id, platform, request.meta.get("portal_url"), response.status, request.url,
+            )
+            yield PortalStatusItem(
+                district_id=district_id,
+                platform=platform,
+                portal_url=request.meta.get("portal_url"),
+                status="blocked",
+                detail=f"HTTP {response.status} at {request.url}",
+            )
+            if scope is not None:
+                scope.count_outcome("blocked")
+            return
         if response is not None:
             self.crawler.stats.inc_value(f"k12signals/errors/http_{response.status}")
             logger.info("District %s: %s answered %d", district_id, request.url, response.status)
@@ -434,3 +520,17 @@ def parse_stale_after(value):
         )
     number, unit = int(match.group(1)), match.group(2)
     return {"h": timedelta(hours=number), "d": timedelta(days=number), "w": timedelta(weeks=number)}[unit]
+
+
+# Board portals are read back this far by default: about two school years.
+DEFAULT_HISTORY = timedelta(days=730)
+
+
+def parse_since(value):
+    """Parse `-a since=YYYY-MM-DD`; without it, about 24 months before today."""
+    if value is None:
+        return (datetime.now(timezone.utc) - DEFAULT_HISTORY).date()
+    try:
+        return datetime.strptime(str(value).strip(), "%Y-%m-%d").date()
+    except ValueError:
+        raise UsageError(f"invalid -a since={value!r}; expected a date such as 2025-01-31", print_help=False) from None
