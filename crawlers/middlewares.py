@@ -16,6 +16,8 @@ from scrapy.utils.asyncio import sleep
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.misc import build_from_crawler
 
+from crawlers.hostile import robots_junk_lines
+
 from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
@@ -80,6 +82,7 @@ class RobotsTxtByOriginMiddleware(RobotsTxtMiddleware):
     def __init__(self, crawler):
         super().__init__(crawler)
         self.crawler = crawler
+        self._unreachable: set[str] = set()
 
     async def robot_parser(self, request: Request):
         parts = urlsplit(request.url)
@@ -94,17 +97,30 @@ class RobotsTxtByOriginMiddleware(RobotsTxtMiddleware):
                 meta={"dont_obey_robotstxt": True, "robots_for": request.meta.get("district_id")},
                 callback=lambda response: None,
             )
+            district_id = request.meta.get("district_id")
             try:
                 response = await self.crawler.engine.download_async(robots_request)
-                body = self._rules_for_status(response.status, response.body, origin)
+                if response.url != robots_request.url:
+                    logger.info(
+                        "District %s: robots.txt of %s redirected to %s; obeying that file",
+                        district_id,
+                        origin,
+                        response.url,
+                    )
+                    self._stats.inc_value("k12signals/robotstxt/redirected")
+                body = self._rules_for_status(response.status, response.body, origin, district_id)
                 await self._publish(origin, body, request)
             except Exception as error:  # noqa: BLE001 - any failure means "unreachable"
                 logger.warning(
-                    "robots.txt of %s could not be fetched (%s); treating the site as disallowed",
+                    "District %s: robots.txt of %s could not be fetched (%s: %s); treating the site as disallowed",
+                    district_id,
                     origin,
+                    type(error).__name__,
                     error,
                 )
                 self._stats.inc_value("k12signals/robotstxt/unreachable")
+                self._stats.inc_value(f"k12signals/errors/{type(error).__name__}")
+                self._unreachable.add(origin)
                 await self._publish(origin, DISALLOW_ALL, request)
             self._stats.inc_value("robotstxt/request_count")
 
@@ -113,13 +129,36 @@ class RobotsTxtByOriginMiddleware(RobotsTxtMiddleware):
             return await maybe_deferred_to_future(parser)
         return parser
 
-    def _rules_for_status(self, status: int, body: bytes, origin: str) -> bytes:
+    def process_request_2(self, rp, request: Request) -> None:
+        parts = urlsplit(request.url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if origin in self._unreachable:
+            # Raised with its own message so that the spider counts the
+            # district as unreachable rather than as disallowed by its rules.
+            self._stats.inc_value("robotstxt/forbidden")
+            raise IgnoreRequest(f"robots.txt unreachable: {origin}/robots.txt could not be fetched")
+        super().process_request_2(rp, request)
+
+    def _rules_for_status(self, status: int, body: bytes, origin: str, district_id: str | None = None) -> bytes:
         self._stats.inc_value(f"robotstxt/response_status_count/{status}")
         if 200 <= status < 300:
+            junk = robots_junk_lines(body)
+            if junk:
+                logger.warning(
+                    "District %s: robots.txt of %s has %d line(s) that are not robots.txt rules; they are ignored",
+                    district_id,
+                    origin,
+                    junk,
+                )
+                self._stats.inc_value("k12signals/robotstxt/invalid_lines", junk)
             return body
         if 400 <= status < 500:
+            logger.info("District %s: robots.txt of %s answered %d; no rules, everything allowed", district_id, origin, status)
+            self._stats.inc_value("k12signals/robotstxt/missing")
             return ALLOW_ALL
-        logger.warning("robots.txt of %s answered %d; treating the site as disallowed", origin, status)
+        logger.warning(
+            "District %s: robots.txt of %s answered %d; treating the site as disallowed", district_id, origin, status
+        )
         self._stats.inc_value("k12signals/robotstxt/server_error")
         return DISALLOW_ALL
 
@@ -149,15 +188,20 @@ class BackoffRetryMiddleware(RetryMiddleware):
     async def process_response(self, request, response, spider=None):
         result = super().process_response(request, response)
         if isinstance(result, Request):
-            delay = self.backoff_delay(request, response.headers.get(b"Retry-After"))
+            retry_after = response.headers.get(b"Retry-After")
+            delay = self.backoff_delay(request, retry_after)
             logger.info(
-                "Retrying %s after %s in %.1f s (attempt %d of %d)",
+                "Retrying %s after %s in %.1f s (attempt %d of %d, Retry-After %s) for district %s",
                 request.url,
                 response.status,
                 delay,
                 result.meta.get("retry_times", 1),
                 self.max_retry_times,
+                retry_after.decode("latin-1") if retry_after else "absent",
+                request.meta.get("district_id") or request.meta.get("robots_for"),
             )
+            if retry_after:
+                self.crawler.stats.inc_value("k12signals/retry/retry_after")
             self.crawler.stats.inc_value("k12signals/retry/backoff_seconds", int(round(delay)))
             await sleep(delay)
         return result
@@ -167,7 +211,11 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if isinstance(result, Request):
             delay = self.backoff_delay(request, None)
             logger.info(
-                "Retrying %s after %s in %.1f s", request.url, type(exception).__name__, delay
+                "Retrying %s after %s in %.1f s for district %s",
+                request.url,
+                type(exception).__name__,
+                delay,
+                request.meta.get("district_id") or request.meta.get("robots_for"),
             )
             await sleep(delay)
         return result

@@ -274,6 +274,10 @@ def migrate(db: sqlite_utils.Database) -> None:
         )
     for number in range(version, len(MIGRATIONS)):
         with transaction(db):
+            # Another process that opened the same file at the same time may
+            # have run this migration while this one waited for the write lock.
+            if db.execute("PRAGMA user_version").fetchone()[0] > number:
+                continue
             MIGRATIONS[number](db)
             db.execute(f"PRAGMA user_version = {number + 1}")
 

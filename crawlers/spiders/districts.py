@@ -283,7 +283,8 @@ class DistrictsSpider(scrapy.Spider):
             scope.count_skip(reason)
             if reason != "duplicate":
                 self.crawler.stats.inc_value(f"k12signals/skipped/{reason}")
-                hostile.report_skip(self.crawler.stats, district_id, url, reason)
+                if url not in scope.scheduled:
+                    hostile.report_skip(self.crawler.stats, district_id, url, reason)
             return None
         return self.page_request(url, district_id, depth=depth, score=link_score(url, link_text), link_text=link_text)
 
@@ -471,7 +472,8 @@ class DistrictsSpider(scrapy.Spider):
             counter = hostile.failure_counter(failure.value)
             if counter is not None:
                 self.crawler.stats.inc_value(f"k12signals/{counter}")
-            logger.warning("District %s: %s failed: %s: %s", district_id, request.url, name, failure.value)
+            message = hostile.failure_message(failure.value)
+            logger.warning("District %s: %s failed: %s: %s", district_id, request.url, name, message)
 
 def _header(response: Response, name: bytes) -> str | None:
     value = response.headers.get(name)

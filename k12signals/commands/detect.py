@@ -52,7 +52,7 @@ def _check_source_type(source_type: str | None, where: str) -> str:
 
 
 def page_result(path: Path, *, url: str | None, source_type: str, state: str | None) -> dict:
-    """The page result for one file; a file that cannot be read gets an `error` field."""
+    """Build the page result for one file; a file that cannot be read gets an `error` field."""
     url = url or path.resolve().as_uri()
     result = {"path": str(path), "url": url, "source_type": source_type,
               "published_at": None, "cbe_stage": None, "signals": []}

@@ -1,4 +1,4 @@
-"""`k12signals districts import`: load the district registry into the database."""
+"""`k12signals districts import` loads the district registry; `districts list` reports on districts."""
 
 from __future__ import annotations
 
@@ -9,11 +9,15 @@ import shutil
 import tempfile
 import urllib.error
 import urllib.request
+from collections import defaultdict
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from k12signals import __version__, storage
+from k12signals.commands import options
 from k12signals.errors import InputError
 from k12signals.registry import read_registry_file
+from k12signals.segments import STAGES
 
 # The NCES CCD directory file for school year 2024-25. NCES publishes a new
 # file each year under a new name; pass --url or set the environment variable
@@ -21,6 +25,22 @@ from k12signals.registry import read_registry_file
 NCES_DIRECTORY_URL = "https://nces.ed.gov/ccd/Data/zip/ccd_lea_029_2425_w_1a_073025.zip"
 NCES_DIRECTORY_URL_VARIABLE = "K12SIGNALS_NCES_DIRECTORY_URL"
 DOWNLOAD_TIMEOUT_SECONDS = 120
+
+# Principals count as new when their appointment date is no more than this
+# many days ago, or in the future.
+NEW_PRINCIPAL_DAYS = 90
+
+LIST_FIELDS = (
+    "nces_id",
+    "name",
+    "state",
+    "cbe_stage",
+    "cbe_score",
+    "cbe_roles",
+    "new_principals",
+    "last_signal_at",
+)
+LIST_FORMATS = ("table", "jsonl", "csv")
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +73,36 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--db", default=default_database(), help="database file (default: $SIGNALS_DB, else signals.db)"
     )
     importer.set_defaults(handler=run_import)
+
+    lister = actions.add_parser(
+        "list",
+        help="list districts with their CBE stage, CBE roles and new principals",
+        description=(
+            "Print one row per district: its CBE stage and score, the CBE roles found "
+            f"(not gone), the principals appointed in the last {NEW_PRINCIPAL_DAYS} days, and "
+            "when its newest signal was first seen. Districts come in order of CBE score, highest first."
+        ),
+    )
+    lister.add_argument("--state", help="only districts of this state (two-letter USPS code such as NH)")
+    lister.add_argument("--stage", help="only districts at this CBE stage: " + ", ".join(STAGES))
+    lister.add_argument("--format", default="table", help="output format: table (default), jsonl or csv")
+    options.add_database_option(lister)
+    lister.set_defaults(handler=run_list)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    state = options.check_state(args.state)
+    stage = options.check_stage(args.stage)
+    output_format = options.check_choice("--format", args.format, LIST_FORMATS)
+    db = options.open_existing_database(args.db)
+    rows = list_districts(db, state=state, stage=stage)
+    if output_format == "jsonl":
+        options.write_jsonl(rows)
+    elif output_format == "csv":
+        options.write_csv((flatten_district(row) for row in rows), LIST_FIELDS)
+    else:
+        options.write_table([flatten_district(row) for row in rows], LIST_FIELDS)
+    return 0
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -97,3 +147,77 @@ def import_file(path: Path, database: str, source: str) -> int:
         print(f"  skipped {count}: {reason}")
     print(f"Database: {database} ({storage.count_districts(db)} districts in all)")
     return 0
+
+
+def list_districts(
+    db, *, state: str | None = None, stage: str | None = None, today: date | None = None
+) -> list[dict]:
+    """Districts with their segment, CBE roles, new principals and newest signal time, as `LIST_FIELDS` dicts.
+
+    A principal is new when the appointment date (`effective_date`, else the
+    page's `published_at`, else the signal's `first_seen_at`) is at most
+    NEW_PRINCIPAL_DAYS days before `today` (default: today in UTC) or later.
+    Gone signals are left out.
+    """
+    today = today or datetime.now(timezone.utc).date()
+    cutoff = (today - timedelta(days=NEW_PRINCIPAL_DAYS)).isoformat()
+    where, params = [], []
+    if state:
+        where.append("state = ?")
+        params.append(state)
+    if stage:
+        where.append("cbe_stage = ?")
+        params.append(stage)
+    sql = "SELECT nces_id, name, state, cbe_stage, cbe_score FROM districts"
+    if where:
+        sql += " WHERE " + " AND ".join(where)
+    sql += " ORDER BY cbe_score DESC NULLS LAST, nces_id"
+    districts = list(db.query(sql, params))
+
+    roles: dict[str, list[dict]] = defaultdict(list)
+    for row in db.query(
+        "SELECT district_id, label, title, person, url FROM signals "
+        "WHERE kind = 'cbe_role' AND gone_at IS NULL ORDER BY first_seen_at, id"
+    ):
+        roles[row.pop("district_id")].append(row)
+
+    principals: dict[str, list[dict]] = defaultdict(list)
+    for row in db.query(
+        "SELECT district_id, person, school, position, "
+        "coalesce(effective_date, published_at, substr(first_seen_at, 1, 10)) AS appointed_on, url "
+        "FROM signals WHERE kind = 'principal_appointment' AND gone_at IS NULL "
+        "AND coalesce(effective_date, published_at, substr(first_seen_at, 1, 10)) >= ? "
+        "ORDER BY appointed_on DESC, id",
+        [cutoff],
+    ):
+        principals[row.pop("district_id")].append(row)
+
+    newest = {
+        row["district_id"]: row["newest"]
+        for row in db.query(
+            "SELECT district_id, max(first_seen_at) AS newest FROM signals "
+            "WHERE gone_at IS NULL AND district_id IS NOT NULL GROUP BY district_id"
+        )
+    }
+
+    return [
+        {
+            **district,
+            "cbe_roles": roles.get(district["nces_id"], []),
+            "new_principals": principals.get(district["nces_id"], []),
+            "last_signal_at": newest.get(district["nces_id"]),
+        }
+        for district in districts
+    ]
+
+
+def flatten_district(row: dict) -> dict:
+    """Render a `list_districts` row's roles and principals as "; "-separated text, for CSV and tables."""
+    roles = [f"{role['title']}: {role['person']}" if role["person"] else role["title"] for role in row["cbe_roles"]]
+    principals = []
+    for principal in row["new_principals"]:
+        details = ", ".join(
+            part for part in (principal["position"], principal["school"], principal["appointed_on"]) if part
+        )
+        principals.append(f"{principal['person']} ({details})")
+    return {**row, "cbe_roles": "; ".join(roles), "new_principals": "; ".join(principals)}

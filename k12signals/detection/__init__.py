@@ -41,5 +41,5 @@ def detect(
     signals = list(cbe_signals)
     signals += detect_roles(context, page_has_cbe=bool(cbe_signals))
     signals += detect_principals(context)
-    signals += detect_policy(context, page_has_cbe=bool(cbe_signals))
+    signals += detect_policy(context, cbe_signals)
     return Detection(cbe_stage=stage, signals=signals)

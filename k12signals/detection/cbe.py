@@ -18,10 +18,34 @@ _HYPOTHETICAL = re.compile(
     r"|proposed|propose|recommendation|consider|remain)\b|n't\b",
     re.IGNORECASE,
 )
+_RETREAT_REACH = 40
+# "Since September", "since late August": a start within this school year.
+_RECENT_START = re.compile(
+    r"\bsince (?:late |early |mid-?)?(?:january|february|august|september|october|november"
+    r"|december|the fall|this fall|the start of (?:the|this) (?:school )?year)\b(?!,? \d{4})",
+    re.IGNORECASE)
+# Scope over every unit: "every Ohio district", "students in all grades".
+_UNIVERSAL = re.compile(
+    r"\b(?:every|all)\s+(?:[A-Za-z]+\s+){0,2}?(?:districts?|schools?|students?|grades|graduates?"
+    r"|courses)\b", re.IGNORECASE)
+# Duration: "for more than ten years", "for seven years".
+_YEARS_RUNNING = re.compile(
+    r"\bfor\s+(?:more\s+than\s+|over\s+|nearly\s+|almost\s+|the\s+(?:past|last)\s+)?"
+    r"(\w+)\s+(?:school\s+)?years\b", re.IGNORECASE)
+_NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                 "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15,
+                 "twenty": 20, "several": 3, "many": 5}
 _FIRST_READING = re.compile(r"\bfirst reading\b", re.IGNORECASE)
 _SECOND_READING = re.compile(r"\b(?:second reading|adopted|voted to adopt|approved the)\b", re.I)
-_YEARS_SINCE = re.compile(r"\bsince (?:the (?:fall|spring) of |the class of |fall |)((?:19|20)\d\d)\b",
-                          re.IGNORECASE)
+_YEARS_SINCE = re.compile(
+    r"\bsince (?:the (?:fall|spring) of |the class of |fall |the |)((?:19|20)\d\d)(?:-\d\d)?\b",
+    re.IGNORECASE)
+# A policy just adopted is the early stage.
+_ADOPTION = re.compile(
+    r"\b(?:adopted|approved|voted to adopt)\b[^.]{0,60}\bpolic(?:y|ies)\b"
+    r"|\bpolic(?:y|ies)\b[^.]{0,40}\b(?:adopted|approved)\b", re.IGNORECASE)
+# Scope still to come: "will reach all four grades by 2029-30".
+_FUTURE = re.compile(r"\b(?:will|starting with|beginning with)\b", re.IGNORECASE)
 
 
 def _strong_hits(context: PageContext, start: int, end: int, masked: list[tuple[int, int]]
@@ -41,6 +65,8 @@ def _masks(context: PageContext) -> list[tuple[int, int]]:
 
 
 def detect_cbe(context: PageContext) -> tuple[list[dict], str | None]:
+    if any(hit.category == "cbe_vendor" for hit in context.hits):
+        return [], None
     masked = _masks(context)
     candidates: list[tuple[Sentence, bool]] = []
     foreign_paragraphs: set[int] = set()
@@ -49,18 +75,19 @@ def detect_cbe(context: PageContext) -> tuple[list[dict], str | None]:
         passage = context.sentence_text(sentence)
         own = context.mentions_own(passage)
         foreign = context.mentions_foreign(passage)
+        page_has_foreign = page_has_foreign or foreign
         if foreign and not own:
             foreign_paragraphs.add(sentence.paragraph)
-            page_has_foreign = True
             continue
         if sentence.paragraph in foreign_paragraphs and not own:
             continue
-        if _strong_hits(context, sentence.start, sentence.end, masked):
+        if _strong_hits(context, sentence.start, sentence.end, masked) and not _about_staff(
+                context, sentence):
             candidates.append((sentence, own))
 
     if not candidates:
         return [], None
-    if not any(own for _, own in candidates) and (page_has_foreign or len(candidates) < 2):
+    if not any(own for _, own in candidates) and page_has_foreign:
         return [], None
 
     stage = _page_stage(context, [sentence for sentence, _ in candidates])
@@ -78,6 +105,12 @@ def detect_cbe(context: PageContext) -> tuple[list[dict], str | None]:
     return [signal], stage
 
 
+def _about_staff(context: PageContext, sentence: Sentence) -> bool:
+    """Tell whether a CBE phrase is about staff hiring, training or a college degree, not students."""
+    return bool(context.hits_in(sentence.start, sentence.end, "cbe_staff")) and not \
+        context.hits_in(sentence.start, sentence.end, "cbe_student")
+
+
 def _label(phrase: str) -> str:
     for word in ("competency", "mastery", "proficiency", "standards"):
         if word in phrase:
@@ -88,41 +121,84 @@ def _label(phrase: str) -> str:
 
 
 def _page_stage(context: PageContext, candidates: list[Sentence]) -> str:
-    """Weigh the stage cues around the CBE sentences; the present state wins over history."""
+    """Weigh the stage cues in the paragraphs that carry CBE sentences.
+
+    A paragraph that follows a CBE paragraph without a CBE phrase of its own
+    usually goes on about the same program, so it counts too. Retreat wins
+    when a retreat verb is next to a CBE phrase; otherwise the best-scoring
+    stage wins, and with no cue at all a page describing CBE in use is "early".
+    """
+    # NOTE: this is a weighted vote over cue phrases. A page whose new policy will
+    # later reach "every grade", or whose mature program is described in the future
+    # tense, can still get the wrong stage.
     scores: Counter[str] = Counter()
-    by_paragraph: dict[int, list[Sentence]] = {}
+    cbe_paragraphs = {sentence.paragraph for sentence in candidates}
+    scope = set(cbe_paragraphs)
+    for index in cbe_paragraphs:
+        following = index + 1
+        if following < len(context.paragraphs) and following not in cbe_paragraphs \
+                and not context.paragraphs[following].is_heading:
+            scope.add(following)
+    candidate_starts = {sentence.start for sentence in candidates}
     for sentence in context.sentences:
-        by_paragraph.setdefault(sentence.paragraph, []).append(sentence)
-
-    seen: set[int] = set()
+        if sentence.paragraph in scope:
+            weight = 2 if sentence.start in candidate_starts else 1
+            _score_sentence(context, sentence, weight, scores)
     for sentence in candidates:
-        neighbours = by_paragraph[sentence.paragraph]
-        index = neighbours.index(sentence)
-        window = neighbours[max(0, index - 1): index + 2]
-        for other in window:
-            if other.start in seen:
-                continue
-            seen.add(other.start)
-            weight = 2 if other is sentence else 1
-            _score_sentence(context, other, weight, scores)
+        scores["retreat"] += 2 * _retreat_next_to_cbe(context, sentence)
 
-    if scores["retreat"] >= 2 and scores["retreat"] >= scores["mature"] / 2:
+    if scores["retreat"] >= 2:
         return "retreat"
-    ranked = [stage for stage in ("mature", "early", "exploring")]
-    return max(ranked, key=lambda stage: (scores[stage], -ranked.index(stage)))
+    ranked = ["mature", "early", "exploring"]
+    best = max(ranked, key=lambda stage: (scores[stage], -ranked.index(stage)))
+    return best if scores[best] > 0 else "early"
+
+
+def _retreat_next_to_cbe(context: PageContext, sentence: Sentence) -> int:
+    """Retreat verbs within a few words of a CBE phrase: "voted to end proficiency-based grading"."""
+    strong = context.hits_in(sentence.start, sentence.end, "cbe")
+    count = 0
+    for hit in context.hits_in(sentence.start, sentence.end, "stage"):
+        if hit.value != "retreat":
+            continue
+        if any(-_RETREAT_REACH <= cbe.start - hit.end <= _RETREAT_REACH
+               or -_RETREAT_REACH <= hit.start - cbe.end <= _RETREAT_REACH for cbe in strong):
+            count += 1
+    return count
 
 
 def _score_sentence(context: PageContext, sentence: Sentence, weight: int,
                     scores: Counter[str]) -> None:
     passage = context.sentence_text(sentence)
     hypothetical = bool(_HYPOTHETICAL.search(passage))
+    future = bool(_FUTURE.search(passage))
+    counted: set[tuple[str, str]] = set()
     for hit in context.hits_in(sentence.start, sentence.end, "stage"):
         stage = hit.value
+        if (stage, hit.phrase) in counted:
+            continue  # a phrase repeated in one sentence is one piece of evidence
+        counted.add((stage, hit.phrase))
+        if stage == "retreat":
+            continue  # counted only next to a CBE phrase
         if hypothetical and stage in {"mature", "early"}:
             continue
+        if stage == "mature" and future:
+            stage = "early"
         scores[stage] += weight
+    if _ADOPTION.search(passage):
+        scores["early"] += 2 * weight
     if _FIRST_READING.search(passage) and not _SECOND_READING.search(passage):
         scores["exploring"] += weight
+    if _RECENT_START.search(passage):
+        scores["early"] += weight
+    if _UNIVERSAL.search(passage) and not hypothetical:
+        scores["early" if future else "mature"] += weight
+    for match in _YEARS_RUNNING.finditer(passage):
+        count = _NUMBER_WORDS.get(match.group(1).lower())
+        if count is None and match.group(1).isdigit():
+            count = int(match.group(1))
+        if count is not None:
+            scores["mature" if count >= 3 else "early"] += weight
     year = int(context.published_at[:4]) if context.published_at else None
     for match in _YEARS_SINCE.finditer(passage):
         started = int(match.group(1))

@@ -1,4 +1,4 @@
-"""What every detector reads about one page: its text, sentences, phrase hits and owner."""
+"""Page context shared by the detectors: text, sentences, phrase hits and the owning district."""
 
 from __future__ import annotations
 
@@ -28,11 +28,21 @@ _STATE_PATTERN = re.compile(r"\b(" + "|".join(sorted(STATE_NAMES.values(), key=l
                             + r")\b")
 # A district's name is the capitalized words before one of these.
 _DISTRICT_SUFFIX = re.compile(
-    r"\b((?:[A-Z][a-z]+(?:[ -](?=[A-Z]))?){1,3}?)\s+(?:Joint\s+|Community\s+|Local\s+|Area\s+"
-    r"|City\s+|County\s+|Regional\s+|Unified\s+|Independent\s+|Consolidated\s+)*"
-    r"(?:School\s+District|School\s+Corporation|Public\s+Schools|Schools|School\s+Unit"
-    r"|Unified|ISD|USD|School\s+System)\b"
+    r"\b((?:[A-Z][a-z]+\s+(?=[A-Z])){0,2}[A-Z][a-z]+)\s+(?:(?:Joint|Community|Local|Area|City|County"
+    r"|Regional|Unified|Independent|Consolidated|Central|Union|Cooperative|Exempted\s+Village)\s+)*"
+    r"(?:School\s+District|School\s+Corporation|Public\s+Schools|School\s+Unit|Unified"
+    r"|ISD|USD|School\s+System|(?<=Area\s)Schools|(?<=City\s)Schools|(?<=County\s)Schools"
+    r"|(?<=Local\s)Schools|(?<=Community\s)Schools)\b"
 )
+_QUALIFIERS = {"Cooperative", "Joint", "Community", "Local", "Area", "City", "County", "Regional", "Unified",
+               "Independent", "Consolidated", "Central", "Union"}
+_CAPITALIZED = re.compile(r"\b[A-Z][a-z]+(?:[ -][A-Z][a-z]+){0,3}\b")
+_GENERIC = {"school", "schools", "valley", "regional", "county", "district", "public", "community",
+            "union", "central", "city", "area", "creek", "river", "lake", "mountain", "prairie",
+            "ridge", "unified", "academy", "learning", "education"}
+_NOT_DISTRICT_NAME = {"Elementary", "Middle", "High", "Junior", "Senior", "Charter", "Private",
+                      "Public", "The", "Our", "This", "All", "Area", "Three", "Two", "Four",
+                      "Several", "Other", "Neighboring", "Many", "Some", "Each", "Every"}
 _OWN_WORDS = re.compile(
     r"\b(?:our|we|us|the district|district's|this district|the board|this school|our school"
     r"|district[- ]wide|superintendent)\b",
@@ -94,21 +104,53 @@ class PageContext:
         host_key = re.sub(r"[^a-z0-9]", "", host.lower())
         names = set()
         for match in _DISTRICT_SUFFIX.finditer(self.text):
-            names.add(match.group(1).strip())
+            words = match.group(1).split()
+            while len(words) > 1 and words[-1] in _QUALIFIERS:
+                words.pop()
+            names.add(" ".join(words))
+        if host_key:
+            for match in _CAPITALIZED.finditer(self.text):
+                words = match.group(0).split()
+                for size in range(len(words), 0, -1):
+                    for first in range(0, len(words) - size + 1):
+                        name = " ".join(words[first:first + size])
+                        key = re.sub(r"[^a-z0-9]", "", name.lower())
+                        if len(key) >= 6 and key in host_key and name.lower() not in _GENERIC:
+                            self.own_names.add(name)
         for name in names:
             key = re.sub(r"[^a-z0-9]", "", name.lower())
             if len(key) >= 4 and key in host_key:
                 self.own_names.add(name)
+        if not self.own_names and names:
+            # Without a match in the host name, the district named most often is the page's own.
+            counts = {name: self.text.count(name) for name in names
+                      if not set(name.split()) & _NOT_DISTRICT_NAME}
+            if counts:
+                top = max(counts, key=counts.get)
+                top_key = re.sub(r"[^a-z0-9]", "", top.lower())
+                # Hosts often shorten the name ("Pemi Notch" at pemigewasset-coop), so
+                # only the first letters must match. A host that shares none belongs
+                # to another district writing about this one.
+                if (not host_key or top_key[:4] in host_key) and \
+                        list(counts.values()).count(counts[top]) == 1:
+                    self.own_names.add(top)
         for name in names - self.own_names:
             if any(name in own or own in name for own in self.own_names):
                 continue
-            if name.split()[0] in {"The", "Our", "This", "Public", "Charter", "All", "Area"}:
+            if set(name.split()) & _NOT_DISTRICT_NAME:
                 continue
             self.foreign_names.add(name)
 
     def mentions_own(self, passage: str) -> bool:
+        """Tell whether a passage is about the page's own district (or state, on a state page).
+
+        "Our" and "the district" count only where no other district is named,
+        since "our neighbors in X School District" is about X.
+        """
         if any(name in passage for name in self.own_names):
             return True
+        if any(re.search(r"\b" + re.escape(name) + r"\b", passage) for name in self.foreign_names):
+            return False
         if self.source_type == "state_policy" and self.state:
             name = STATE_NAMES.get(self.state, "")
             if (name and name in passage) or re.search(r"\b(?:state|statewide)\b", passage, re.I):

@@ -51,6 +51,8 @@ _NOT_PERSON = {
     "minutes", "session", "agenda", "report", "budget", "bond", "bonds", "pathways",
     "commons", "chromebook", "google", "microsoft", "staar", "map", "online", "virtual",
     "superintendent", "assistant", "interim", "acting", "specialist", "supervisor",
+    "administrator", "administration", "contract", "step", "salary", "schedule", "fte",
+    "resignation", "retirement", "leave", "position", "assignment", "effective", "degree",
 }
 SCHOOL_WORDS = r"(?:School|Elementary|Middle|High|Academy|Intermediate|Primary|Junior\s+High|Center|K-8|Campus)"
 SCHOOL_NAME = re.compile(
@@ -93,7 +95,7 @@ def people(text: str, start: int = 0, end: int | None = None) -> list[Name]:
 
 
 def is_bare_name(line: str) -> bool:
-    """A line that is only a person's name, as in a staff card."""
+    """Tell whether a line is only a person's name, as in a staff card."""
     stripped = re.sub(r"^(?:Dr|Mr|Mrs|Ms|Miss)\.?\s+", "", line.strip())
     names = people(stripped)
     return len(names) == 1 and names[0].value == stripped.rstrip(".,")

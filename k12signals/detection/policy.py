@@ -2,38 +2,42 @@
 
 from __future__ import annotations
 
-import re
-
 from k12signals.detection.context import STATE_NAMES, PageContext
 from k12signals.detection.quotes import quote_for
 
-# Labels that name CBE themselves; others (a waiver, planning grants) need a CBE
-# phrase in the same paragraph.
-_CBE_LABEL = re.compile(r"competency|mastery|proficiency|learning continuum", re.IGNORECASE)
 
+def detect_policy(context: PageContext, cbe_signals: list[dict]) -> list[dict]:
+    """Report a state policy where a state agency page uses CBE language about its own state.
 
-def detect_policy(context: PageContext, page_has_cbe: bool) -> list[dict]:
-    if context.source_type != "state_policy" or not context.state or not page_has_cbe:
+    The label is the policy phrase found in the CBE sentence's paragraph, else
+    the CBE phrase itself. Sentences with look-alikes (online-learning waivers,
+    Districts of Innovation, strategic waivers) and pages about another state
+    give nothing.
+    """
+    if context.source_type != "state_policy" or context.state not in STATE_NAMES:
         return []
-    cbe_paragraphs = {sentence.paragraph for sentence in context.sentences
-                      if context.hits_in(sentence.start, sentence.end, "cbe")}
+    if not cbe_signals:
+        return []
     for sentence in context.sentences:
         passage = context.sentence_text(sentence)
-        if context.hits_in(sentence.start, sentence.end, "policy_lookalike"):
+        strong = context.hits_in(sentence.start, sentence.end, "cbe")
+        if not strong or context.hits_in(sentence.start, sentence.end, "policy_lookalike"):
             continue
-        if context.mentions_foreign(passage):
+        if context.mentions_foreign(passage) or not context.mentions_own(passage):
             continue
-        for hit in context.hits_in(sentence.start, sentence.end, "policy"):
-            if not _CBE_LABEL.search(hit.value) and sentence.paragraph not in cbe_paragraphs:
-                continue
-            signal = {
-                "kind": "state_policy",
-                "label": hit.value,
-                "state": context.state if context.state in STATE_NAMES else None,
-                "quote": quote_for(context, sentence, hit.start, hit.end),
-            }
-            page = context.page_of(hit.start)
-            if page:
-                signal["page"] = page
-            return [signal]
+        paragraph = context.paragraphs[sentence.paragraph]
+        labels = context.hits_in(paragraph.start, paragraph.end, "policy")
+        label = labels[0].value if labels else cbe_signals[0]["label"]
+        focus = labels[0] if labels and sentence.start <= labels[0].start < sentence.end \
+            else strong[0]
+        signal = {
+            "kind": "state_policy",
+            "label": label,
+            "state": context.state,
+            "quote": quote_for(context, sentence, focus.start, focus.end),
+        }
+        page = context.page_of(focus.start)
+        if page:
+            signal["page"] = page
+        return [signal]
     return []

@@ -13,7 +13,7 @@ from k12signals.detection.vocabulary import current_vocabulary
 from k12signals.extraction.dates import MONTH, DATE_PATTERN, match_to_iso
 
 _POSITION = re.compile(
-    r"\b(?:(?P<kind>interim|acting|assistant|associate|vice|co|deputy)[\s-]+)?principal\b(?!ship)",
+    r"\b(?:(?P<kind>interim|acting|assistant|associate|vice|co|deputy)[\s-]+)?principals?\b(?!ship)",
     re.IGNORECASE,
 )
 _MONTH_DAY = re.compile(rf"\b(?P<month>{MONTH})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\s*\d{{4}})",
@@ -34,9 +34,13 @@ _MAJOR_HEADING = re.compile(r"^(?:[IVX]+|[A-Z]|\d+(?:\.\d+)*)[.)]\s+\S|^[^a-z]{4
 _BULLET = re.compile(r"^[\s\-\u2022*\u00b7]+")
 
 
+# A clause with one of these verbs is a sentence, not a row of a personnel table.
+_FINITE_VERB = re.compile(r"\b(?:will|has|have|is|was|are|were|had)\b")
+
+
 def _is_row_line(passage: str) -> bool:
     row = _ROW_POSITION.match(_BULLET.sub("", passage))
-    return bool(row) and is_bare_name(row.group("name"))
+    return bool(row) and is_bare_name(row.group("name")) and not _FINITE_VERB.search(passage)
 
 
 def _words(phrases: list[str]) -> re.Pattern:
@@ -65,7 +69,7 @@ def _position_label(kind: str | None) -> str:
 
 
 def resolve_month_day(month: int, day: int, page_date: str | None) -> str | None:
-    """The first such day on or after the page's date; None without a page date."""
+    """Return the first such day on or after the page's date, or None without a page date."""
     if not page_date:
         return None
     reference = dt.date.fromisoformat(page_date)
@@ -80,7 +84,7 @@ def resolve_month_day(month: int, day: int, page_date: str | None) -> str | None
 
 
 def _effective_date(passage: str, page_date: str | None, *, table_row: bool) -> str | None:
-    """The start date in a passage: a full date, or a month and day resolved against the page date."""
+    """Find the start date in a passage: a full date, or a month and day resolved against the page date."""
     for match in DATE_PATTERN.finditer(passage):
         before = passage[max(0, match.start() - 40):match.start()]
         if table_row or _START_WORDS.search(before):
@@ -147,6 +151,11 @@ def detect_principals(context: PageContext) -> list[dict]:
                 key = signal["person"].lower()
                 if key not in found:
                     found[key] = signal
+                else:
+                    # A headline and the story name the same appointment; keep what each adds.
+                    for field in ("school", "effective_date"):
+                        if found[key][field] is None and signal[field] is not None:
+                            found[key][field] = signal[field]
     return list(found.values())
 
 
@@ -166,7 +175,7 @@ def _clause_appointments(context: PageContext, start: int, end: int, sentence: S
         start += bullet.end()
         clause = text[start:end]
     row = _ROW_POSITION.match(clause)
-    if row and is_bare_name(row.group("name")):
+    if row and is_bare_name(row.group("name")) and not _FINITE_VERB.search(clause):
         if section != "hire" or patterns["departure"].search(clause):
             return []
         return _row_appointment(context, start, end, row, sentence)
@@ -188,6 +197,11 @@ def _clause_appointments(context: PageContext, start: int, end: int, sentence: S
             chosen[key] = (strength, person, position)
 
     results = []
+    for strength, person, position in list(chosen.values()):
+        # "appointed Janelle Voss and Marcus Tilley as co-principals": both names.
+        partner = _partner_before(context, start, person)
+        if partner and partner.value.lower() not in chosen and strength == 2:
+            chosen[partner.value.lower()] = (strength, partner, position)
     for _strength, person, position in chosen.values():
         if _departs(clause, person.start - start, patterns["departure"]):
             continue
@@ -209,8 +223,18 @@ _CLAUSE_TURN = re.compile(
     r"|since)\b|[;:]", re.IGNORECASE)
 
 
+_AWARD = re.compile(r"\b(?:of\s+the\s+year|finalist|award|awarded|congratulat\w*|honored)\b",
+                    re.IGNORECASE)
+
+
 def _departs(clause: str, offset: int, departure: re.Pattern) -> bool:
-    """Whether the part of the clause around a person speaks of a departure."""
+    """Tell whether the part of the clause around a person is about a departure.
+
+    Award words count anywhere in the clause, because an award sentence names
+    the winner's post without appointing anyone to it.
+    """
+    if _AWARD.search(clause):
+        return True
     cuts = [0] + [match.start() for match in _CLAUSE_TURN.finditer(clause)] + [len(clause)]
     for left, right in zip(cuts, cuts[1:]):
         if left <= offset < right or (offset < 0 and left == 0):
@@ -262,7 +286,7 @@ _APPOINTING_BETWEEN = re.compile(
 
 def _person_for(context: PageContext, start: int, end: int, position: re.Match
                 ) -> tuple[Name, int] | None:
-    """The person a principal post goes to, with the strength of the link.
+    """Find the person a principal post goes to, with the strength of the link.
 
     Strength 2: "NAME as principal", "appoint NAME to ... Principal", "name NAME
     the next principal". Strength 1: "NAME, Principal" or "Principal NAME", which
@@ -288,8 +312,15 @@ def _person_for(context: PageContext, start: int, end: int, position: re.Match
     return None
 
 
+def _partner_before(context: PageContext, start: int, person: Name) -> Name | None:
+    names = [name for name in people(context.text, start, person.start)]
+    if names and re.fullmatch(r"\s*(?:,\s*)?and\s+", context.text[names[-1].end:person.start]):
+        return names[-1]
+    return None
+
+
 def _is_place(context: PageContext, value: str) -> bool:
-    """A capitalized pair that the page also uses as the start of a school's name."""
+    """Tell whether a capitalized pair is also the start of a school's name on the page."""
     return bool(re.search(re.escape(value) + r"\s+" + SCHOOL_WORDS, context.text))
 
 
@@ -301,7 +332,6 @@ def _school_for(context: PageContext, start: int, end: int, position: re.Match,
     if following and re.fullmatch(r"[\s,]*(?:of|at|for|,|in|assigned\s+to)?[\s]*(?:the\s+)?",
                                   text[at:following[0].start], re.IGNORECASE):
         return following[0].value
-    led = re.search(r"\b(?:lead|leads|head|heads|to)\s+$", text[start:start + position.start()])
     for school in schools(text, start, end):
         before = text[max(start, school.start - 12):school.start]
         if re.search(r"\b(?:lead|at|of|for)\s+(?:the\s+)?$", before, re.IGNORECASE) and \
@@ -312,7 +342,6 @@ def _school_for(context: PageContext, start: int, end: int, position: re.Match,
                                       text[school.end:start + position.start()], re.I)]
     if before_schools:
         return before_schools[-1].value
-    del led
     # "Dogwood Trace Elementary School welcomes NAME as its new principal."
     subject = schools(text, start, person.start)
     if subject and re.match(r"\s*(?:welcomes|has named|named|names|announces)\b",
@@ -323,7 +352,7 @@ def _school_for(context: PageContext, start: int, end: int, position: re.Match,
 
 def _date_nearby(context: PageContext, sentence: Sentence, person: str,
                  by_paragraph: dict[int, list[Sentence]]) -> str | None:
-    """A start date stated in a nearby sentence about the same appointment.
+    """Find a start date stated in a nearby sentence about the same appointment.
 
     The next sentences of the paragraph may refer to the person by surname or
     pronoun; the first sentences of the next paragraph only by surname. Last, a

@@ -57,7 +57,7 @@ def _holder(context: PageContext, hit: Hit, sentence: Sentence) -> str | None:
 
 def _is_cbe_learning_coach(context: PageContext, hit: Hit, sentence: Sentence,
                            page_has_cbe: bool) -> bool:
-    """A Learning Coach or Guide counts only as a staff role in a CBE program."""
+    """Accept a Learning Coach or Guide only as a staff role in a CBE program."""
     settings = current_vocabulary().get("learning_coach", {})
     text = context.text
     preceding = text[max(0, hit.start - 30):hit.start].lower().split()

@@ -38,7 +38,7 @@ class Paragraph:
 
 
 def is_heading_line(line: str) -> bool:
-    """A short line without closing punctuation that reads as a title."""
+    """Tell whether a line is a title: short, without closing punctuation, capitalized."""
     stripped = line.strip()
     if not stripped or len(stripped) > 90 or "\t" in stripped:
         return False
@@ -66,13 +66,15 @@ def paragraphs(text: str) -> list[Paragraph]:
 
     lengths = sorted(end - start for start, end in lines)
     width = lengths[int(len(lengths) * 0.9)] if len(lengths) >= 8 else 10**6
-    wrapped = width >= 50 and sum(1 for n in lengths if n >= 0.85 * width) >= len(lengths) * 0.2
+    wrapped = width >= 50 and sum(1 for n in lengths if n >= 0.85 * width) >= len(lengths) * 0.1
 
     result: list[Paragraph] = []
     current_start, current_end = lines[0]
     for (start, end), (next_start, next_end) in zip(lines, lines[1:] + [(None, None)]):
         line = text[start:end]
-        joins = (
+        # A line ending in a comma continues, whatever its length.
+        continues = next_start is not None and bool(re.search(r",\s*$", line)) and "\t" not in line
+        joins = continues or (
             wrapped
             and next_start is not None
             and end - start >= 0.75 * width

@@ -18,6 +18,7 @@ from importlib import resources
 import ahocorasick
 
 ENVIRONMENT_VARIABLE = "K12SIGNALS_VOCABULARY"
+_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]+")
 _BRACES = re.compile(r"\{([^{}]*)\}")
 
 
@@ -48,7 +49,7 @@ def _merge(base: dict, extra: dict) -> dict:
 
 @lru_cache(maxsize=4)
 def load_vocabulary(extra_path: str | None = None) -> dict:
-    """The packaged vocabulary, extended by the TOML file at `extra_path` if given.
+    """Load the packaged vocabulary, extended by the TOML file at `extra_path` if given.
 
     Raises FileNotFoundError or tomllib.TOMLDecodeError for a bad extra file,
     because silently ignoring a user's vocabulary would hide the mistake.
@@ -80,26 +81,28 @@ class NormalizedText:
     """A lower-cased copy of a text with hyphens and white space folded, mapped to the original."""
 
     def __init__(self, text: str) -> None:
-        chars: list[str] = []
+        # Built from runs rather than characters, so that long pages stay fast.
+        lowered = text.lower()
+        if len(lowered) != len(text):
+            # A few characters (such as "İ") lengthen when lowered; keep those as they are.
+            lowered = "".join(char.lower() if len(char.lower()) == 1 else char for char in text)
+        lowered = lowered.replace("\u2018", "'").replace("\u2019", "'")
+        pieces: list[str] = []
         offsets: list[int] = []
-        previous_space = True
-        for index, char in enumerate(text):
-            if char.isspace() or char in "-\u2010\u2011\u2012\u2013\u2014\u2015":
-                if not previous_space:
-                    chars.append(" ")
-                    offsets.append(index)
-                previous_space = True
-                continue
-            lowered = char.lower()
-            if len(lowered) != 1:
-                lowered = char
-            if lowered in "\u2018\u2019":
-                lowered = "'"
-            chars.append(lowered)
-            offsets.append(index)
-            previous_space = False
+        position = 0
+        for match in _SEPARATORS.finditer(lowered):
+            if match.start() > position:
+                pieces.append(lowered[position:match.start()])
+                offsets.extend(range(position, match.start()))
+            if pieces:
+                pieces.append(" ")
+                offsets.append(match.start())
+            position = match.end()
+        if position < len(lowered):
+            pieces.append(lowered[position:])
+            offsets.extend(range(position, len(lowered)))
         offsets.append(len(text))
-        self.text = "".join(chars)
+        self.text = "".join(pieces)
         self.offsets = offsets
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
@@ -148,6 +151,9 @@ def _build_matcher(extra_path: str | None) -> PhraseMatcher:
     cbe = vocabulary.get("cbe", {})
     entries += [("cbe", "strong", phrase) for phrase in cbe.get("strong", [])]
     entries += [("cbe_lookalike", "", phrase) for phrase in cbe.get("lookalikes", [])]
+    entries += [("cbe_staff", "", phrase) for phrase in cbe.get("staff_context", [])]
+    entries += [("cbe_student", "", phrase) for phrase in cbe.get("student_context", [])]
+    entries += [("cbe_vendor", "", phrase) for phrase in cbe.get("vendor_cues", [])]
     for stage, table in vocabulary.get("stage", {}).items():
         entries += [("stage", stage, phrase) for phrase in table.get("cues", [])]
     for label, phrases in vocabulary.get("roles", {}).items():

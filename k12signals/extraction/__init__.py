@@ -29,10 +29,10 @@ class ExtractedPage:
     page_starts: list[int] | None = None
     """For a PDF, the offset in `text` where each page starts (index 0 is page 1)."""
     error: str | None = None
-    """Why the body could not be read; `text` is then empty."""
+    """Reason the body could not be read; `text` is then empty."""
     links: list[str] = field(default_factory=list)
     kind: str = "html"
-    """How the body was read: "html", "pdf" or "text"."""
+    """Format the body was read as: "html", "pdf" or "text"."""
 
 
 def extract(
@@ -42,7 +42,11 @@ def extract(
     content_type: str | None = None,
     source_type: str = "district_site",
 ) -> ExtractedPage:
-    """Extract main text and publication date from a body; never raises on bad input."""
+    """Extract main text and publication date from a body.
+
+    Bad input never raises: an unreadable body, or a parser failure, returns a
+    page with `error` set and empty text.
+    """
     if not isinstance(body, (bytes, bytearray, memoryview)):
         return ExtractedPage(text="", error=f"body is {type(body).__name__}, expected bytes")
     body = bytes(body)

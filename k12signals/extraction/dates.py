@@ -24,7 +24,7 @@ _ORDINAL = r"(?:st|nd|rd|th)?"
 
 # One alternation for the written forms; the named groups tell which one matched.
 DATE_PATTERN = re.compile(
-    rf"(?:(?:{WEEKDAY}),?\s+)?"
+    rf"(?:\b(?:{WEEKDAY}),?\s+)?"
     rf"(?:(?P<m1>{MONTH})\s+(?P<d1>\d{{1,2}}){_ORDINAL},?\s+(?P<y1>\d{{4}})"
     rf"|(?P<d2>\d{{1,2}}){_ORDINAL}\s+(?:of\s+)?(?P<m2>{MONTH}),?\s+(?P<y2>\d{{4}})"
     rf"|(?P<n_m>\d{{1,2}})[/.-](?P<n_d>\d{{1,2}})[/.-](?P<n_y>\d{{4}}|\d{{2}})(?![\d/])"
@@ -55,7 +55,8 @@ SPELLED_DATE = re.compile(
 
 POSTED_LABEL = re.compile(
     r"(?:\bdate\s+posted|\bposted\s+date|\bposted(?:\s+on)?|\bpublished(?:\s+on)?"
-    r"|\bfor\s+immediate\s+release|\brelease\s+date|^\s*date)\s*:?\s*$",
+    r"|\bfor\s+immediate\s+release|\brelease\s+date|\bdate\s+issued|\bissued(?:\s+on)?|^\s*date)"
+    r"\s*:?\s*$",
     re.IGNORECASE,
 )
 UPDATED_LABEL = re.compile(
@@ -77,7 +78,7 @@ _EXCLUDED_PREFIX = re.compile(
     re.IGNORECASE,
 )
 _MEETING_WORDS = re.compile(r"\b(?:meeting|session|minutes|agenda|hearing)\b", re.IGNORECASE)
-# What may follow a date on a line that shows only a date: a time or a meeting name.
+# Text allowed after the date on a date-only line: a time or a meeting name.
 _DATE_LINE_TAIL = re.compile(
     r"^[\s,.\-\u2013\u2014|@]*(?:at\s+)?(?:\d{1,2}(?::\d\d)?\s*(?:a\.?m\.?|p\.?m\.?)?)?"
     r"[\s,.\-\u2013\u2014|]*(?:[\w\s'-]*\b(?:meeting|session|minutes|agenda)\b[\w\s'-]*)?\s*$",
@@ -85,9 +86,9 @@ _DATE_LINE_TAIL = re.compile(
 )
 
 
-# What may precede a date on such a line: a meeting label or a byline ("By Office", "Office ·").
+# Text allowed before the date on such a line: a meeting label or a byline ("By Office", "Office ·").
 _DATE_LINE_HEAD = re.compile(
-    r"[\s\w]*\bmeeting\b\s*:?\s*|by\s+[\w\s.'&-]{1,40}?\s*[,\u00b7|\u2022]?\s*"
+    r"[\s\w]*\bmeeting\b\s*:?\s*|by\s+[\w\s.,'&-]{1,70}?\s*[,\u00b7|\u2022]?\s*"
     r"|[\w\s.'&-]{1,40}?\s*[\u00b7|\u2022]\s*",
     re.IGNORECASE,
 )
@@ -174,7 +175,7 @@ def parse_date_string(value: str) -> str | None:
 
 
 def dates_in_line(line: str) -> list[tuple[str, int, int]]:
-    """All full dates on a line as (iso, start, end)."""
+    """Return all full dates on a line as (iso, start, end)."""
     found = []
     for match in DATE_PATTERN.finditer(line):
         iso = match_to_iso(match)
@@ -189,17 +190,22 @@ def dates_in_line(line: str) -> list[tuple[str, int, int]]:
 
 
 def labelled_date(lines: list[str], label: re.Pattern) -> str | None:
-    """The first date directly after a label such as "Posted:" or "Last Modified on"."""
+    """Return the first date directly after a label such as "Posted:" or "Last Modified on"."""
     for line in lines:
         for iso, start, _end in dates_in_line(line):
             prefix = line[max(0, start - 40):start]
+            if re.search(r"\b(?:was|were|been|is|be)\s+\w+\s*:?\s*$", prefix, re.IGNORECASE):
+                continue  # prose, as in "Notice of this meeting was published November 6"
             if label.search(prefix) or label.search(re.sub(r"^.*?\b(?=\w+\s*:?\s*$)", "", prefix)):
                 return iso
     return None
 
 
 def date_only_line(lines: list[str], limit: int = 40) -> str | None:
-    """The first line among the first `limit` that shows only a date (and maybe a time or meeting)."""
+    """Return the date of the first line, among the first `limit`, that shows only a date.
+
+    A time, a meeting name or a byline may stand beside the date.
+    """
     for line in lines[:limit]:
         stripped = line.strip()
         if not stripped or len(stripped) > 120 or _EXCLUDED_LINE.search(stripped):
@@ -221,7 +227,7 @@ def _excluded_prefix(prefix: str) -> bool:
 
 
 def meeting_heading_date(lines: list[str], limit: int = 25) -> str | None:
-    """The meeting date of minutes or an agenda: the first date in the heading lines.
+    """Return the meeting date of minutes or an agenda: the first date in the heading lines.
 
     Dates of other meetings' minutes, approvals, deadlines and copyright lines are skipped.
     """
@@ -233,7 +239,7 @@ def meeting_heading_date(lines: list[str], limit: int = 25) -> str | None:
 
 
 def find_text_date(text: str, *, source_type: str = "district_site") -> str | None:
-    """Publication date of a plain-text or PDF page; None where the text shows none."""
+    """Return the publication date of a plain-text or PDF page, or None where it shows none."""
     lines = [line for line in text.splitlines() if line.strip()]
     head = lines[:60]
     posted = labelled_date(head, POSTED_LABEL)

@@ -41,6 +41,7 @@ _PUBLISHED_META = [
     "citation_publication_date",
 ]
 _TABLE_ROW = re.compile(r"^\|(.*)\|\s*$")
+_LIST_MARKER = re.compile(r"^- (?=\S)")
 _TABLE_RULE = re.compile(r"^\|(?:\s*:?-{2,}:?\s*\|)+\s*$")
 
 
@@ -74,7 +75,8 @@ def extract_html(body: bytes, *, url: str, content_type: str | None = None,
 
     title = _page_title(tree)
     links = _links(tree, url)
-    published_at = find_published_date(tree, source_type=source_type)
+    lines = content_lines(tree)
+    published_at = find_published_date(tree, source_type=source_type, lines=lines)
     # trafilatura cleans a copy of the tree, so the tree stays usable above.
     text = trafilatura.extract(
         tree, url=url, fast=True, include_tables=True, include_comments=False,
@@ -82,28 +84,61 @@ def extract_html(body: bytes, *, url: str, content_type: str | None = None,
         output_format="txt",
     ) or ""
     text = _tidy_text(text)
+    fallback = "\n".join(lines)
+    if len(text) < 0.5 * len(fallback):
+        # trafilatura drops some layouts whole, staff directories above all.
+        text = fallback
+    else:
+        text = _restore_headings(tree, text)
     heading = _first_heading(tree)
     if heading and heading not in text[:len(heading) + 400]:
         text = heading + "\n" + text
-    if not text.strip():
-        # Pages whose body trafilatura judges all boilerplate still have visible text.
-        text = "\n".join(content_lines(tree)) + "\n"
     if text.strip() and not text.endswith("\n"):
         text += "\n"
     return HtmlResult(text=text if text.strip() else "", title=title,
                       published_at=published_at, links=links)
 
 
+def _restore_headings(tree: lxml.html.HtmlElement, text: str) -> str:
+    """Put back the section headings that trafilatura left out, before the text they head.
+
+    Minutes and personnel reports depend on them: a row under "Retirements"
+    means the opposite of the same row under "New Hires".
+    """
+    present = set(text.split("\n"))
+    for element in tree.iter("h2", "h3", "h4", "h5", "h6"):
+        heading = _normalize_space(element.text_content())
+        if not heading or heading in present or _in_boilerplate(element):
+            continue
+        following = element.getnext()
+        while following is not None and not isinstance(following.tag, str):
+            following = following.getnext()  # skip comments and processing instructions
+        if following is None:
+            continue
+        lead = _normalize_space(following.text_content())[:60]
+        if len(lead) < 8:
+            continue
+        at = text.find(lead)
+        if at == -1:
+            continue
+        line_start = text.rfind("\n", 0, at) + 1
+        text = text[:line_start] + heading + "\n" + text[line_start:]
+        present.add(heading)
+    return text
+
+
 def _tidy_text(text: str) -> str:
     """Turn trafilatura's Markdown-style table rows into tab-separated cells.
 
     The pipes are not in the page, so quotes taken from a row would not be found
-    there; tabs are white space, and they still separate the cells for detection.
+    there. Tabs are white space, and they still separate the cells for detection.
     """
     lines = []
     for line in text.splitlines():
         if _TABLE_RULE.match(line):
             continue
+        # List markers that trafilatura adds are not in the page.
+        line = _LIST_MARKER.sub("", line)
         row = _TABLE_ROW.match(line)
         if row:
             cells = [cell.strip() for cell in row.group(1).split(" | ")]
@@ -140,14 +175,20 @@ def _page_title(tree: lxml.html.HtmlElement) -> str | None:
 
 def _links(tree: lxml.html.HtmlElement, url: str) -> list[str]:
     seen: dict[str, None] = {}
+    resolved: dict[str, str] = {}
     for anchor in tree.iter("a"):
         href = anchor.get("href")
         if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
             continue
+        if href in resolved:
+            continue
         try:
-            absolute = urldefrag(urljoin(url, href.strip()))[0]
+            absolute = urljoin(url, href.strip())
         except ValueError:
             continue
+        if "#" in absolute:
+            absolute = urldefrag(absolute)[0]
+        resolved[href] = absolute
         if absolute.startswith(("http://", "https://")):
             seen.setdefault(absolute, None)
     return list(seen)
@@ -229,7 +270,7 @@ def _meta_published(tree: lxml.html.HtmlElement) -> str | None:
 
 
 def _time_element_date(tree: lxml.html.HtmlElement) -> tuple[str | None, str | None]:
-    """The (posted, other) dates of <time> elements in the content, outside sidebars."""
+    """Return the (posted, other) dates of <time> elements in the content, outside sidebars."""
     posted = other = None
     for element in tree.iter("time"):
         value = element.get("datetime") or element.text_content()
@@ -247,7 +288,8 @@ def _time_element_date(tree: lxml.html.HtmlElement) -> tuple[str | None, str | N
     return posted, other
 
 
-def find_published_date(tree: lxml.html.HtmlElement, *, source_type: str) -> str | None:
+def find_published_date(tree: lxml.html.HtmlElement, *, source_type: str,
+                        lines: list[str] | None = None) -> str | None:
     """Publication date of an HTML page, in order of trust.
 
     A "Posted" label shown on the page comes first, then publication metadata,
@@ -255,7 +297,8 @@ def find_published_date(tree: lxml.html.HtmlElement, *, source_type: str) -> str
     that shows only a date near the top, and last a "Last updated" label. Dates
     in sidebars, calendars, footers and copyright lines are never read.
     """
-    lines = content_lines(tree)
+    if lines is None:
+        lines = content_lines(tree)
     posted = labelled_date(lines, POSTED_LABEL)
     if posted:
         return posted

@@ -63,7 +63,7 @@ def decode_html(body: bytes, content_type: str | None = None) -> str:
 
     A declared charset that fails on the bytes is skipped, and a single-byte
     charset declared for bytes that are valid UTF-8 yields to UTF-8. The last
-    resort is Windows-1252 with replacement, so this never raises.
+    resort is Windows-1252 with replacement, which decodes any bytes.
     """
     for bom, encoding in _BOMS:
         if body.startswith(bom):

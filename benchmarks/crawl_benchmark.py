@@ -1,0 +1,406 @@
+"""Measure the districts crawl against generated sites on 127.0.0.1, and record it in docs/benchmarks.md.
+
+One run measures:
+
+1. throughput: `scrapy crawl districts` (fetch, extraction, detection,
+   storage) against benchmarks/bare_spider.py, which fetches the same pages
+   and does nothing with them, in pages per second;
+2. the re-crawl: a second `scrapy crawl districts` of the unchanged sites into
+   the same database, its 304 answers and skipped pages, and its bytes and
+   time as fractions of the first crawl's;
+3. peak memory: the maximum resident set size (ru_maxrss from wait4, the
+   figure GNU time -v reports) of the first crawl, and of a crawl of
+   `--memory-districts` smaller sites;
+4. from those, an estimate of the hours a crawl of every US district takes at
+   the default politeness settings.
+
+Both throughput crawls use the same settings without politeness (see
+`COMMON_SETTINGS`). Requests for any host but 127.0.0.1 go to a closed
+port, through the proxy variables, so nothing leaves the machine.
+
+    .venv/bin/python benchmarks/crawl_benchmark.py [--districts 200] [--pages 30]
+        [--memory-districts 2000] [--memory-pages 8] [--profile] [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import platform
+import pstats
+import re
+import shlex
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import scrapy
+
+from district_sites import SiteFarm, build_sites
+
+REPO = Path(__file__).resolve().parents[1]
+BENCHMARKS = Path(__file__).resolve().parent
+SECTION = "## Crawl throughput, re-crawl and memory"
+
+# Settings of every benchmark crawl, bare or full. CONCURRENT_REQUESTS_PER_DOMAIN
+# equals CONCURRENT_REQUESTS because Scrapy's download slot is the host name
+# without the port: all the sites on 127.0.0.1 share one slot.
+COMMON_SETTINGS = {
+    "DOWNLOAD_DELAY": "0",
+    "RANDOMIZE_DOWNLOAD_DELAY": "False",
+    "AUTOTHROTTLE_ENABLED": "False",
+    "CONCURRENT_REQUESTS": "32",
+    "CONCURRENT_REQUESTS_PER_DOMAIN": "32",
+    "CRAWL_ALLOW_NETWORKS": "127.0.0.1/32",
+    "ROBOTSTXT_OBEY": "True",
+    "DOWNLOAD_TIMEOUT": "30",
+    "LOG_LEVEL": "INFO",
+    "TELNETCONSOLE_ENABLED": "False",
+    "EXTENSIONS": json.dumps({"stats_file.StatsFile": 0}),
+}
+
+# Scrapy's HttpProxyMiddleware sends any host but 127.0.0.1 to port 9, where
+# nothing listens. An empty suffix-list source keeps tldextract offline in the
+# bare spider as well (crawlers/__init__.py sets it for the districts crawl).
+OFFLINE_ENVIRONMENT = {
+    "http_proxy": "http://127.0.0.1:9",
+    "https_proxy": "http://127.0.0.1:9",
+    "no_proxy": "127.0.0.1,localhost",
+    "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "",
+    "K12SIGNALS_CONTACT": "benchmark@example.org",
+}
+
+# Defaults of crawlers/settings.py that the estimate of a full crawl uses.
+POLITE_DELAY_SECONDS = 1.0
+POLITE_CONCURRENT_REQUESTS = 16
+PAGES_PER_DISTRICT = 150
+US_DISTRICTS = 13_700
+
+# Functions whose cumulative time the --profile summary reports, by file and name.
+PROFILED_STAGES = [
+    ("extraction", "k12signals/extraction/__init__.py", "extract"),
+    ("detection", "k12signals/detection/__init__.py", "detect"),
+    ("storage", "k12signals/storage.py", "store_page"),
+    ("incremental look-up", "k12signals/storage.py", "stored_page_fingerprint"),
+    ("link extraction", "scrapy/linkextractors/lxmlhtml.py", "extract_links"),
+]
+
+
+@dataclass
+class CrawlRun:
+    label: str
+    command: list[str]
+    returncode: int
+    wall_seconds: float
+    cpu_seconds: float
+    max_rss_mb: float
+    stats: dict
+    log_path: Path
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds from the engine's start to its stop, without interpreter start-up and imports."""
+        return float(self.stats.get("elapsed_time_seconds") or self.wall_seconds)
+
+    @property
+    def responses(self) -> int:
+        return int(self.stats.get("downloader/response_count", 0))
+
+    @property
+    def response_bytes(self) -> int:
+        return int(self.stats.get("downloader/response_bytes", 0))
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.responses / self.elapsed
+
+    def status_count(self, status: int) -> int:
+        return int(self.stats.get(f"downloader/response_status_count/{status}", 0))
+
+
+def write_registry(path: Path, sites) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["nces_id", "name", "state", "website"])
+        for site in sites:
+            writer.writerow([site.nces_id, site.name, site.state, site.website])
+    return path
+
+
+def scrapy_environment() -> dict[str, str]:
+    environment = {key: value for key, value in os.environ.items() if key != "SCRAPY_SETTINGS_MODULE"}
+    environment.update(OFFLINE_ENVIRONMENT)
+    environment["PYTHONPATH"] = os.pathsep.join(filter(None, [str(BENCHMARKS), environment.get("PYTHONPATH")]))
+    return environment
+
+
+def setting_arguments(settings: dict[str, str]) -> list[str]:
+    arguments = []
+    for name, value in settings.items():
+        arguments += ["-s", f"{name}={value}"]
+    return arguments
+
+
+def run_scrapy(label: str, command: list[str], cwd: Path, workdir: Path, timeout: float) -> CrawlRun:
+    """Run one crawl to its end (killed after `timeout` seconds) and collect its stats and resource use."""
+    stats_path = workdir / f"{label}.stats.json"
+    log_path = workdir / f"{label}.log"
+    stats_path.unlink(missing_ok=True)
+    command = command + ["-s", f"STATS_FILE={stats_path}"]
+    print(f"[{label}] {shlex.join(command)}", flush=True)
+
+    started = time.perf_counter()
+    with log_path.open("w", encoding="utf-8") as log:
+        process = subprocess.Popen(command, cwd=cwd, env=scrapy_environment(), stdout=log, stderr=subprocess.STDOUT)
+        timer = threading.Timer(timeout, process.kill)
+        timer.start()
+        try:
+            # wait4 returns the child's rusage, whose ru_maxrss (KiB on Linux) is its peak RSS.
+            _pid, status, usage = os.wait4(process.pid, 0)
+        finally:
+            timer.cancel()
+    process.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - started
+
+    stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else {}
+    run = CrawlRun(label, command, process.returncode, wall, usage.ru_utime + usage.ru_stime,
+                   usage.ru_maxrss / 1024, stats, log_path)
+    print(f"[{label}] exit {run.returncode}, {run.responses} responses in {run.elapsed:.1f} s "
+          f"({run.pages_per_second:.1f}/s), {run.response_bytes / 1e6:.1f} MB, CPU {run.cpu_seconds:.1f} s, "
+          f"max RSS {run.max_rss_mb:.0f} MB", flush=True)
+    if run.returncode != 0 or not stats:
+        raise SystemExit(f"[{label}] crawl failed with exit status {run.returncode}; see {log_path}")
+    return run
+
+
+def districts_command(registry: Path, database: Path, profile_path: Path | None = None) -> list[str]:
+    prefix = [sys.executable]
+    if profile_path is not None:
+        prefix += ["-m", "cProfile", "-o", str(profile_path)]
+    return prefix + ["-m", "scrapy", "crawl", "districts", "-a", f"registry={registry}"] + setting_arguments(
+        {**COMMON_SETTINGS, "SIGNALS_DB": str(database)}
+    )
+
+
+def bare_command(registry: Path) -> list[str]:
+    return [sys.executable, "-m", "scrapy", "runspider", str(BENCHMARKS / "bare_spider.py"),
+            "-a", f"registry={registry}"] + setting_arguments(COMMON_SETTINGS)
+
+
+def signal_counts(database: Path) -> dict[str, int]:
+    with sqlite3.connect(database) as connection:
+        return dict(connection.execute("select kind, count(*) from signals group by kind order by kind").fetchall())
+
+
+def profile_summary(profile_path: Path) -> list[tuple[str, float]]:
+    """Cumulative seconds of each stage in PROFILED_STAGES, from a cProfile output file."""
+    stats = pstats.Stats(str(profile_path))
+    totals = []
+    for label, file_suffix, function in PROFILED_STAGES:
+        seconds = 0.0
+        for (filename, _line, name), (_calls, _primitive, _total, cumulative, _callers) in stats.stats.items():
+            if name == function and filename.endswith(file_suffix):
+                seconds += cumulative
+        totals.append((label, seconds))
+    return totals
+
+
+def measure(args, workdir: Path) -> dict:
+    print(f"Generating {args.districts} sites of about {args.pages} documents", flush=True)
+    sites = build_sites(args.districts, args.pages)
+    results: dict = {"sites": len(sites), "documents": sum(len(site.documents) for site in sites)}
+    database = workdir / "signals.db"
+    database.unlink(missing_ok=True)
+
+    with SiteFarm(sites):
+        registry = write_registry(workdir / "registry.csv", sites)
+        results["bare"] = run_scrapy("bare", bare_command(registry), workdir, workdir, args.timeout)
+        results["first"] = run_scrapy("first", districts_command(registry, database), REPO, workdir, args.timeout)
+        results["second"] = run_scrapy("second", districts_command(registry, database), REPO, workdir, args.timeout)
+        results["signals"] = signal_counts(database)
+        if args.profile:
+            profile_database = workdir / "profiled.db"
+            profile_database.unlink(missing_ok=True)
+            profile_path = workdir / "first.prof"
+            profiled = run_scrapy("profiled", districts_command(registry, profile_database, profile_path),
+                                  REPO, workdir, args.timeout)
+            results["profile"] = (profiled, profile_summary(profile_path))
+
+    if args.memory_districts:
+        print(f"Generating {args.memory_districts} sites of about {args.memory_pages} documents", flush=True)
+        big_sites = build_sites(args.memory_districts, args.memory_pages)
+        results["big_documents"] = sum(len(site.documents) for site in big_sites)
+        big_database = workdir / "memory.db"
+        big_database.unlink(missing_ok=True)
+        with SiteFarm(big_sites):
+            registry = write_registry(workdir / "registry-memory.csv", big_sites)
+            results["big"] = run_scrapy("memory", districts_command(registry, big_database), REPO, workdir,
+                                        args.timeout)
+    return results
+
+
+def estimate_hours(cpu_bound_pages_per_second: float) -> tuple[float, float, float]:
+    """Pages per second and hours of a crawl of every US district at the default politeness settings.
+
+    Scrapy sends one request per DOWNLOAD_DELAY to each download slot, and
+    AutoThrottle never goes below DOWNLOAD_DELAY. At most CONCURRENT_REQUESTS
+    requests are in the downloader, waiting ones included, so at most that many
+    hosts progress at a time: the politeness bound is CONCURRENT_REQUESTS /
+    DOWNLOAD_DELAY pages per second. The crawl runs at the lower of that bound
+    and the rate at which this machine processes pages.
+    """
+    polite_rate = POLITE_CONCURRENT_REQUESTS / POLITE_DELAY_SECONDS
+    rate = min(polite_rate, cpu_bound_pages_per_second)
+    requests = US_DISTRICTS * (PAGES_PER_DISTRICT + 2)  # robots.txt and /sitemap.xml per district
+    return polite_rate, rate, requests / rate / 3600
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "**missed**"
+
+
+def render(results: dict, args, command: str) -> str:
+    bare, first, second = results["bare"], results["first"], results["second"]
+    throughput_ratio = first.pages_per_second / bare.pages_per_second
+    bytes_ratio = second.response_bytes / first.response_bytes
+    time_ratio = second.elapsed / first.elapsed
+    not_modified = second.status_count(304)
+    skipped = int(second.stats.get("k12signals/incremental/unchanged_200", 0))
+    polite_rate, rate, hours = estimate_hours(first.pages_per_second)
+    requests = US_DISTRICTS * (PAGES_PER_DISTRICT + 2)
+    signals = ", ".join(f"{kind} {count}" for kind, count in results["signals"].items()) or "none"
+
+    lines = [
+        SECTION,
+        "",
+        f"Measured {dt.date.today().isoformat()} on a {os.cpu_count()}-core machine with "
+        f"{total_memory_gb():.0f} GB of memory ({platform.machine()}, Python {platform.python_version()}, "
+        f"Scrapy {scrapy.__version__}), against {results['sites']} generated district sites with "
+        f"{results['documents']} documents in all (HTML pages and fpdf2 PDFs; benchmarks/district_sites.py), "
+        "each site on its own port of 127.0.0.1:",
+        "",
+        f"    {command}",
+        "",
+        "Every crawl ran with `DOWNLOAD_DELAY=0`, `AUTOTHROTTLE_ENABLED=False`, `CONCURRENT_REQUESTS=32`, "
+        "`CONCURRENT_REQUESTS_PER_DOMAIN=32`, `ROBOTSTXT_OBEY=True` and "
+        "`CRAWL_ALLOW_NETWORKS=127.0.0.1/32`. The per-domain limit equals the global one because Scrapy's "
+        "download slot is the host name without the port, so all the sites share one slot. Pages per second "
+        "are responses over Scrapy's `elapsed_time_seconds`, which leaves out interpreter start-up. "
+        "The sites are served from the benchmark's own process, on the same two cores.",
+        "",
+        "| crawl | responses | seconds | pages/s | MB received | CPU s | max RSS MB |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    runs = [("bare Scrapy spider (benchmarks/bare_spider.py)", bare), ("districts, first crawl", first),
+            ("districts, second crawl, sites unchanged", second)]
+    if "big" in results:
+        runs.append((f"districts, {args.memory_districts} sites of {args.memory_pages} documents", results["big"]))
+    for name, run in runs:
+        lines.append(f"| {name} | {run.responses} | {run.elapsed:.1f} | {run.pages_per_second:.1f} | "
+                     f"{run.response_bytes / 1e6:.1f} | {run.cpu_seconds:.1f} | {run.max_rss_mb:.0f} |")
+    lines += [
+        "",
+        f"- Throughput: the districts crawl runs at {throughput_ratio:.2f} of the bare spider's pages per second "
+        f"(aim 0.8 or better: {verdict(throughput_ratio >= 0.8)}).",
+        f"- Second crawl: {not_modified} of {second.responses} responses were 304 and {skipped} more pages were "
+        f"skipped because their body hash had not changed; it received {bytes_ratio:.1%} of the first crawl's "
+        f"bytes (aim at most 15%: {verdict(bytes_ratio <= 0.15)}) in {time_ratio:.1%} of its time "
+        f"(aim at most 25%: {verdict(time_ratio <= 0.25)}).",
+        f"- Signals stored by the first crawl: {signals}.",
+    ]
+    if "big" in results:
+        big = results["big"]
+        growth = big.max_rss_mb / first.max_rss_mb
+        lines.append(
+            f"- Peak memory (ru_maxrss of the scrapy process, from wait4): {first.max_rss_mb:.0f} MB at "
+            f"{results['sites']} districts, {big.max_rss_mb:.0f} MB at {args.memory_districts} districts with "
+            f"{args.memory_pages} documents each ({results['big_documents']} documents), {growth:.2f} times the "
+            f"first (aims under 400 MB: {verdict(big.max_rss_mb < 400)}; at most 1.5 times: {verdict(growth <= 1.5)})."
+        )
+    if "profile" in results:
+        profiled, stages = results["profile"]
+        shares = ", ".join(f"{label} {seconds:.1f} s" for label, seconds in stages)
+        lines.append(
+            f"- Where the first crawl's time goes (cProfile, cumulative, of {profiled.elapsed:.1f} s "
+            f"under the profiler): {shares}."
+        )
+    lines += [
+        "",
+        "Estimate of a crawl of all US districts at the default politeness settings "
+        f"(`DOWNLOAD_DELAY` {POLITE_DELAY_SECONDS:g} s, 2 requests per host, `CONCURRENT_REQUESTS` "
+        f"{POLITE_CONCURRENT_REQUESTS}, about {PAGES_PER_DISTRICT} pages per district):",
+        "",
+        f"- requests: {US_DISTRICTS:,} districts × ({PAGES_PER_DISTRICT} pages + robots.txt + sitemap) = {requests:,};",
+        f"- politeness bound: Scrapy sends at most one request per `DOWNLOAD_DELAY` to a host, and at most "
+        f"{POLITE_CONCURRENT_REQUESTS} requests wait in or pass through the downloader, so at most "
+        f"{POLITE_CONCURRENT_REQUESTS} hosts progress at once: {polite_rate:.0f} pages/s;",
+        f"- processing bound: {first.pages_per_second:.1f} pages/s, the first crawl above;",
+        f"- so about {rate:.1f} pages/s, and {requests:,} / {rate:.1f} / 3600 = **{hours:.0f} hours** "
+        f"({hours / 24:.1f} days).",
+        "",
+        "This is an estimate. It assumes that district servers answer within the 1 s delay and that "
+        "AutoThrottle keeps the delay at its minimum; slower servers raise AutoThrottle's delay and the hours. "
+        "Real pages are larger than the generated ones, and the Detection speed section measures "
+        "extraction and detection of real pages at about 22 pages/s on one core, still above the politeness bound.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def total_memory_gb() -> float:
+    with open("/proc/meminfo", encoding="ascii") as meminfo:
+        kilobytes = int(meminfo.readline().split()[1])
+    return kilobytes / 1024 / 1024
+
+
+def write_section(markdown: str, target: Path) -> None:
+    """Replace this benchmark's section of the target file, or append it, and keep the other sections."""
+    existing = target.read_text(encoding="utf-8") if target.exists() else "# Benchmarks\n"
+    pattern = re.compile(re.escape(SECTION) + r"\n.*?(?=\n## |\Z)", re.DOTALL)
+    if pattern.search(existing):
+        updated = pattern.sub(lambda _match: markdown.rstrip("\n"), existing)
+    else:
+        updated = existing.rstrip("\n") + "\n\n" + markdown
+    target.write_text(updated.rstrip("\n") + "\n", encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--districts", type=int, default=200, help="sites of the throughput and re-crawl runs")
+    parser.add_argument("--pages", type=int, default=30, help="documents per site, at least 8")
+    parser.add_argument("--memory-districts", type=int, default=2000,
+                        help="sites of the memory run; 0 skips it")
+    parser.add_argument("--memory-pages", type=int, default=8, help="documents per site of the memory run")
+    parser.add_argument("--profile", action="store_true",
+                        help="run the first crawl once more under cProfile and report where its time goes")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds before a crawl is killed")
+    parser.add_argument("--workdir", type=Path, help="folder for logs, stats and databases (default: a new temporary one)")
+    parser.add_argument("--output", type=Path, default=REPO / "docs" / "benchmarks.md",
+                        help="Markdown file whose section on this benchmark is rewritten")
+    parser.add_argument("--no-write", action="store_true", help="print the section instead of writing it")
+    args = parser.parse_args()
+
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="crawl-benchmark-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    print(f"Logs, stats and databases in {workdir}", flush=True)
+    command = ".venv/bin/python benchmarks/crawl_benchmark.py " + shlex.join(sys.argv[1:])
+    results = measure(args, workdir)
+    markdown = render(results, args, command.strip())
+    if args.no_write:
+        print(markdown)
+    else:
+        write_section(markdown, args.output)
+        print(markdown)
+        print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,171 @@
+"""Tests for k12signals.extraction: HTML, PDF and plain-text bodies built in the test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fpdf import FPDF
+
+from k12signals.extraction import extract
+from k12signals.extraction.dates import find_text_date, parse_date_string
+
+SHARED_CASES = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "cases"
+
+ARTICLE = """<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Board names principal | Example SD</title>
+{meta}</head>
+<body>
+<header><nav><ul><li><a href="/about">About</a></li><li><a href="/news">Menu News Link</a></li></ul></nav></header>
+<main><article>
+<h1>Board names new principal for Maple Street</h1>
+{byline}
+<p>The Example School Board voted on Monday to name Jordan Ellery principal of Maple Street Elementary School, effective July 1, 2026. Ellery has taught in the district for twelve years.</p>
+<p>Students at Maple Street will meet their new principal at a spring open house, and families can send questions to the district office.</p>
+<p>The board also heard a report on the transportation contract and approved the purchase of two buses.</p>
+</article></main>
+<aside class="sidebar"><h2>Upcoming events</h2><ul><li><time datetime="2026-05-20">May 20, 2026</time> Board meeting</li></ul></aside>
+<footer><p>Copyright 2026 Example School District</p></footer>
+</body></html>
+"""
+
+
+def html_page(meta: str = "", byline: str = "") -> bytes:
+    return ARTICLE.format(meta=meta, byline=byline).encode("utf-8")
+
+
+def make_pdf(pages: list[list[str]]) -> bytes:
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=11)
+    for lines in pages:
+        pdf.add_page()
+        for line in lines:
+            pdf.cell(0, 8, line, new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def test_html_main_text_excludes_navigation():
+    page = extract(html_page(), url="https://www.example-sd.org/news/1")
+    assert page.error is None
+    assert "Jordan Ellery principal of Maple Street" in page.text
+    assert "Menu News Link" not in page.text
+    assert "Copyright 2026" not in page.text
+
+
+def test_html_paragraphs_end_with_newline():
+    page = extract(html_page(), url="https://www.example-sd.org/news/1")
+    assert page.text.endswith("\n")
+    assert "twelve years.\n" in page.text
+
+
+def test_html_title_and_links():
+    page = extract(html_page(), url="https://www.example-sd.org/news/1")
+    assert page.title == "Board names new principal for Maple Street"
+    assert "https://www.example-sd.org/about" in page.links
+
+
+def test_html_posted_byline_date():
+    byline = '<p class="byline">Posted on March 3, 2026 · Updated March 9, 2026</p>'
+    page = extract(html_page(byline=byline), url="https://www.example-sd.org/news/1")
+    assert page.published_at == "2026-03-03"
+
+
+def test_html_meta_published_time():
+    meta = ('<meta property="article:published_time" content="2026-04-21T09:00:00-05:00">'
+            '<meta property="article:modified_time" content="2026-04-25T09:00:00-05:00">')
+    page = extract(html_page(meta=meta), url="https://www.example-sd.org/news/1")
+    assert page.published_at == "2026-04-21"
+
+
+def test_html_sidebar_event_and_copyright_give_no_date():
+    page = extract(html_page(), url="https://www.example-sd.org/news/1")
+    assert page.published_at is None
+
+
+def test_html_time_element_in_article():
+    byline = '<div class="entry-meta"><time class="entry-date" datetime="2026-01-27">Jan 27</time></div>'
+    page = extract(html_page(byline=byline), url="https://www.example-sd.org/news/1")
+    assert page.published_at == "2026-01-27"
+
+
+def test_html_meeting_heading_date_for_minutes():
+    body = ("<html><body><main><h1>Regular Meeting Minutes</h1>"
+            "<p>Regular Meeting, Monday, February 9, 2026, 6:00 p.m.</p>"
+            "<p>Minutes approved by the Board on March 9, 2026.</p>"
+            "<p>The meeting was called to order by the chair, who welcomed the public and "
+            "introduced the new student representative to the board.</p></main></body></html>")
+    page = extract(body.encode(), url="https://example.org/m", source_type="board_minutes")
+    assert page.published_at == "2026-02-09"
+
+
+def test_html_lying_charset_does_not_crash():
+    body = ('<html><head><meta charset="utf-16"></head><body><p>Caf\u00e9 menu for the '
+            'week, with lunch served daily in the commons.</p></body></html>').encode("utf-8")
+    page = extract(body, url="https://example.org/x", content_type="text/html; charset=bogus-9")
+    assert page.error is None
+    assert "Caf\u00e9" in page.text
+
+
+def test_html_bom_decides_encoding():
+    body = b"\xef\xbb\xbf<html><body><p>Se\xc3\xb1ora Ruiz teaches Spanish at the high school and coaches debate.</p></body></html>"
+    page = extract(body, url="https://example.org/x", content_type="text/html; charset=iso-8859-1")
+    assert "Se\u00f1ora" in page.text
+
+
+def test_pdf_pages_and_offsets():
+    body = make_pdf([["Regular Meeting Minutes", "January 12, 2026", "Call to order."],
+                     ["Personnel", "The board approved the hires."]])
+    page = extract(body, url="https://example.org/minutes.html", content_type="text/html",
+                   source_type="board_minutes")
+    assert page.error is None
+    assert page.page_starts is not None
+    assert len(page.page_starts) == 2
+    assert page.text[page.page_starts[1]:].lstrip().startswith("Personnel")
+    assert page.published_at == "2026-01-12"
+
+
+def test_broken_pdf_sets_error():
+    page = extract(b"%PDF-1.7\nnot really a pdf", url="https://example.org/a.pdf")
+    assert page.error is not None
+    assert page.text == ""
+
+
+def test_empty_body_sets_error():
+    page = extract(b"", url="https://example.org/")
+    assert page.error is not None
+
+
+def test_binary_body_sets_error():
+    page = extract(b"\x00\x01\x02\x03" * 200, url="https://example.org/file.bin")
+    assert page.error is not None
+    assert page.text == ""
+
+
+def test_plain_text_kept_as_is():
+    body = b"BOARD OF EDUCATION\nMINUTES OF THE REGULAR MEETING\nMarch 10th, 2026 - 5:30 p.m.\n"
+    page = extract(body, url="https://example.org/m.txt", content_type="text/plain",
+                   source_type="board_minutes")
+    assert page.text.startswith("BOARD OF EDUCATION\n")
+    assert page.published_at == "2026-03-10"
+
+
+def test_spelled_out_meeting_date():
+    text = ("MINUTES OF THE REGULAR MEETING\nMinutes of the regular meeting held on Tuesday, "
+            "the ninth day of June, two thousand\ntwenty-six, in the library.\n")
+    assert find_text_date(text, source_type="board_minutes") == "2026-06-09"
+
+
+def test_two_digit_year_us_order():
+    assert parse_date_string("12/03/25") == "2025-12-03"
+
+
+def test_no_year_gives_no_date():
+    text = "News\nTuesday, October 14, 6:00 p.m. community forum in the gym\n"
+    assert find_text_date(text) is None
+
+
+@pytest.mark.skipif(not SHARED_CASES.is_dir(), reason="shared evaluation cases not present")
+def test_shared_cases_extract_without_error():
+    for page_file in sorted(SHARED_CASES.glob("*/page.*")):
+        page = extract(page_file.read_bytes(), url="https://example.org/" + page_file.name)
+        assert page.error is None, page_file
