@@ -57,6 +57,10 @@ DISTRICT_MAX_SITEMAP_URLS = 300
 # Districts crawled at the same time; the next starts when one finishes.
 DISTRICT_BATCH_SIZE = 64
 
+# Scope of each state's crawl in `scrapy crawl policies`.
+POLICY_MAX_PAGES = 60
+POLICY_MAX_DEPTH = 3
+
 # Requests to loopback, private, link-local and other non-public addresses
 # are refused, redirects included. List networks here (comma-separated CIDR,
 # such as 127.0.0.1/32) to allow them for tests or an intranet.
@@ -67,16 +71,17 @@ CRAWL_ALLOW_NETWORKS = ""
 INCREMENTAL_CRAWL = True
 
 DOWNLOADER_MIDDLEWARES = {
-    # First of all, so that nothing reaches a refused address, robots.txt included.
+    # Scope first, so that an off-site request is dropped before any DNS lookup;
+    # then the address guard, so that nothing reaches a refused address,
+    # robots.txt included.
+    "crawlers.middlewares.DistrictScopeMiddleware": 30,
     "crawlers.netguard.NetworkGuardMiddleware": 40,
-    # Before robots.txt, so that off-site requests never trigger a robots.txt fetch.
-    "crawlers.middlewares.DistrictScopeMiddleware": 50,
     "crawlers.middlewares.IncrementalCrawlMiddleware": 60,
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawlers.middlewares.RobotsTxtByOriginMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawlers.middlewares.BackoffRetryMiddleware": 550,
-    # Above RedirectMiddleware (600), so that it sees each redirect first.
+    # Above RedirectMiddleware (600), so that it handles each redirect response first.
     "crawlers.hostile.RedirectGuardMiddleware": 610,
 }
 

@@ -39,8 +39,7 @@ class StoragePipeline:
     def open_spider(self, spider=None):
         self.db = storage.open_database(self.database_path)
         spider = self.crawler.spider
-        arguments = {key: getattr(spider, key, None) for key in ("registry_path", "state_filter", "nces_ids", "limit")}
-        self.crawl_id = storage.start_crawl(self.db, spider.name, arguments)
+        self.crawl_id = storage.start_crawl(self.db, spider.name, getattr(spider, "crawl_arguments", {}))
         logger.info("Crawl %d started; storing in %s", self.crawl_id, self.database_path)
 
     async def process_item(self, item, spider=None):

@@ -72,6 +72,14 @@ class DistrictsSpider(scrapy.Spider):
         self, registry=None, state=None, nces_id=None, limit=None, stale_after=None, since=None, **kwargs
     ):
         super().__init__(**kwargs)
+        # As given on the command line, for the crawls table.
+        self.crawl_arguments = {
+            name: value
+            for name, value in dict(
+                registry=registry, state=state, nces_id=nces_id, limit=limit, stale_after=stale_after, since=since
+            ).items()
+            if value is not None
+        }
         self.registry_path = registry
         self.state_filter = parse_state(state)
         self.nces_ids = parse_nces_ids(nces_id)

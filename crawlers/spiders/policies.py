@@ -135,6 +135,8 @@ class PoliciesSpider(scrapy.Spider):
 
     def __init__(self, seeds=None, state=None, **kwargs):
         super().__init__(**kwargs)
+        # As given on the command line, for the crawls table.
+        self.crawl_arguments = {name: value for name, value in dict(seeds=seeds, state=state).items() if value is not None}
         self.seeds_path = seeds
         self.state_filter = parse_state(state)
         self.seeds = select_seeds(seeds, self.state_filter)
