@@ -1,4 +1,4 @@
-"""Which URLs belong to a district's crawl, and which to fetch first.
+"""District crawl scope: the URLs that belong to a district's crawl, and the order to fetch them.
 
 A district's crawl stays on its own site: the registry's host, its www or
 non-www twin, and the host that the home page redirects to (a district that
@@ -114,7 +114,7 @@ class DistrictScope:
     portal_hosts: set[str] = field(default_factory=set)
     """Hosts of the district's board portals; the portal adapters decide what to fetch there."""
     pending: int = 0
-    """Requests of this district scheduled and not yet answered."""
+    """Requests of this district scheduled and not yet finished."""
     done: bool = False
 
     def __post_init__(self) -> None:
@@ -193,7 +193,7 @@ class DistrictScope:
         self.pending += 1
 
     def request_finished(self) -> bool:
-        """Count one answered request; return True when this finished the district."""
+        """Count one finished request; return True when it was the district's last."""
         self.pending -= 1
         if self.pending > 0 or self.done:
             return False

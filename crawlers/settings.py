@@ -20,7 +20,7 @@ COMMANDS_MODULE = "crawlers.commands"
 # the add-on's value.
 ADDONS = {"crawlers.addons.CrawlerIdentity": 0}
 
-# Where the crawl stores districts, pages and signals.
+# Database file for districts, pages and signals.
 SIGNALS_DB = os.environ.get("SIGNALS_DB", "signals.db")
 
 # Politeness.
@@ -71,8 +71,8 @@ CRAWL_ALLOW_NETWORKS = ""
 INCREMENTAL_CRAWL = True
 
 DOWNLOADER_MIDDLEWARES = {
-    # Scope first, so that an off-site request is dropped before any DNS lookup;
-    # then the address guard, so that nothing reaches a refused address,
+    # Scope first, so that an off-site request is dropped before any DNS lookup.
+    # Then the address guard, so that nothing reaches a refused address,
     # robots.txt included.
     "crawlers.middlewares.DistrictScopeMiddleware": 30,
     "crawlers.netguard.NetworkGuardMiddleware": 40,

@@ -199,9 +199,9 @@ def _add_search_and_states(db: sqlite_utils.Database) -> None:
 
 
 def _add_incremental_crawl(db: sqlite_utils.Database) -> None:
-    """What incremental re-crawls and per-district health need."""
+    """Add the columns and table that incremental re-crawls and per-district health need."""
     # The raw body's hash detects an unchanged page when the server sends no
-    # validators; links let a crawl continue past a page answered 304;
+    # validators; links let a crawl continue past a page that returned 304;
     # page_starts let PDF evidence keep its page numbers on reprocessing.
     db["pages"].add_column("body_hash", str)
     db["pages"].add_column("links", str)
@@ -386,9 +386,10 @@ def _normalize_key(value: str | None) -> str:
 def signal_id(signal: Mapping[str, Any], *, district_id: str | None, url: str) -> str:
     """Build a signal's id from the fields that identify the fact.
 
-    A role is the same while its label, title and holder stay; an appointment
-    while its person and position stay (its school or effective date may be
-    corrected later); CBE language and state policy are evidence per page.
+    A role is the same fact while its label, title and holder stay. An
+    appointment is the same while its person and position stay, because its
+    school or effective date may be corrected later. CBE language and state
+    policy are evidence per page.
     Mutable fields (stage, effective date, quote) are left out on purpose.
     """
     kind = signal["kind"]
@@ -514,7 +515,7 @@ def store_page(
 
 
 def mark_page_gone(db: sqlite_utils.Database, url: str, status: int | None) -> int:
-    """Record that a stored page now answers 404 or 410; its signals become gone.
+    """Record that a stored page now returns 404 or 410, which makes its signals gone.
 
     Returns the number of signals marked gone. A URL that was never stored is
     left alone.

@@ -47,7 +47,7 @@ class StoragePipeline:
             gone = storage.mark_page_gone(self.db, item.url, item.status)
             if gone:
                 self.crawler.stats.inc_value("k12signals/signals_gone", gone)
-                logger.info("District %s: %s answers %d; %d signal(s) gone", item.district_id, item.url, item.status, gone)
+                logger.info("District %s: %s returned HTTP %d; %d signal(s) gone", item.district_id, item.url, item.status, gone)
             raise DropItem(f"page {item.url} gone", log_level="DEBUG")
 
         if isinstance(item, PortalStatusItem):
@@ -128,7 +128,7 @@ class StoragePipeline:
 
 
 def district_outcome(counts: dict[str, int]) -> str:
-    """One word for how a district's crawl went, for `k12signals status`."""
+    """Summarize a district's crawl in one word, for `k12signals status`."""
     if counts.get("pages", 0) or counts.get("unchanged", 0):
         return "ok"
     if counts.get("blocked", 0):

@@ -48,7 +48,7 @@ SCORE_WEIGHT = 10
 
 
 def finishes_request(callback):
-    """Decorate a callback or errback so that its district counts the request as answered.
+    """Decorate a callback or errback so that its district counts the request as finished.
 
     The count drops after the callback's own requests were counted, so a
     district is never finished while it still has pages to fetch.
@@ -248,7 +248,7 @@ class DistrictsSpider(scrapy.Spider):
     def board_request(
         self, url: str, district_id: str, *, platform: str, step: str, portal_url: str, meta=None, **request_arguments
     ) -> scrapy.Request:
-        """A request of a portal adapter; its answer goes back to that adapter's `parse`."""
+        """Build a request of a portal adapter; its response goes to that adapter's `parse`."""
         self.scopes[district_id].request_started()
         return scrapy.Request(
             url,
@@ -272,7 +272,7 @@ class DistrictsSpider(scrapy.Spider):
         yield from adapter.parse(self, response)
 
     def board_document(self, response: Response, district_id: str, *, meeting_date: str | None) -> PageItem:
-        """A meeting document (agenda or minutes, HTML or PDF) as a page of source type board_minutes."""
+        """Turn a meeting document (agenda or minutes, HTML or PDF) into a page of source type board_minutes."""
         content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
         is_pdf = response.body[:5] == b"%PDF-" or content_type == PDF_TYPE
         item = self.page_item(
@@ -283,7 +283,7 @@ class DistrictsSpider(scrapy.Spider):
         return item
 
     def request_if_in_scope(self, url, district_id, *, depth, link_text=""):
-        """A request for `url` if the district's scope admits it, else None (and the reason counted)."""
+        """Build a request for `url` if the district's scope admits it; else count the reason and return None."""
         scope = self.scopes[district_id]
         url = clean_url(url)
         reason = scope.skip_reason(url, depth)
@@ -470,7 +470,7 @@ class DistrictsSpider(scrapy.Spider):
             return
         if response is not None:
             self.crawler.stats.inc_value(f"k12signals/errors/http_{response.status}")
-            logger.info("District %s: %s answered %d", district_id, request.url, response.status)
+            logger.info("District %s: %s returned HTTP %d", district_id, request.url, response.status)
             if response.status in (404, 410):
                 # The storage pipeline marks the page gone if it was stored before.
                 yield PageGoneItem(url=request.url, district_id=district_id, status=response.status)
