@@ -234,6 +234,19 @@ def test_cbe_language_stored_as_mature(crawl):
     assert stages == {"mature"}
 
 
+def test_menu_link_is_not_cbe_evidence(crawl):
+    # Every page has "Competency-Based Learning" in its menu; only the page
+    # that describes the district's program is evidence.
+    rows = query(crawl, "SELECT url FROM signals WHERE kind = 'cbe_language'")
+    assert [row["url"].split("/", 3)[-1] for row in rows] == ["academics/competency-based-learning"]
+
+
+def test_cbe_quote_is_a_sentence(crawl):
+    rows = query(crawl, "SELECT quote FROM signals WHERE kind = 'cbe_language'")
+    assert rows[0]["quote"].rstrip().endswith(".")
+    assert len(rows[0]["quote"].split()) > 8
+
+
 def test_directory_role_stored(crawl):
     rows = query(crawl, "SELECT * FROM signals WHERE kind = 'cbe_role'")
     assert len(rows) == 1

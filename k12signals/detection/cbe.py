@@ -81,6 +81,10 @@ def detect_cbe(context: PageContext) -> tuple[list[dict], str | None]:
             continue
         if sentence.paragraph in foreign_paragraphs and not own:
             continue
+        if _is_label(passage):
+            # A menu item, heading or table header names a topic; it says
+            # nothing of what the district does, so it is no evidence alone.
+            continue
         if _strong_hits(context, sentence.start, sentence.end, masked) and not _about_staff(
                 context, sentence):
             candidates.append((sentence, own))
@@ -103,6 +107,16 @@ def detect_cbe(context: PageContext) -> tuple[list[dict], str | None]:
     if page:
         signal["page"] = page
     return [signal], stage
+
+
+# A label: at most this many words and no sentence punctuation.
+_LABEL_MAX_WORDS = 8
+_SENTENCE_PUNCTUATION = re.compile(r"[.!?;:]")
+
+
+def _is_label(passage: str) -> bool:
+    words = passage.split()
+    return len(words) <= _LABEL_MAX_WORDS and not _SENTENCE_PUNCTUATION.search(passage)
 
 
 def _about_staff(context: PageContext, sentence: Sentence) -> bool:
