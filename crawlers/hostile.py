@@ -185,7 +185,7 @@ def content_type_findings(url: str, media_type: str, body: bytes) -> list[Findin
 
 
 def page_findings(url: str, content_type: str, body: bytes) -> list[Finding]:
-    """Every problem found with a fetched page's body."""
+    """Collect every problem with a fetched page's body."""
     media_type = content_type.split(";")[0].strip().lower()
     findings = content_type_findings(url, media_type, body)
     if body[:5] == PDF_MAGIC:
@@ -222,7 +222,7 @@ class RedirectGuardMiddleware:
     loop back to a URL already fetched is dropped by the duplicate filter
     without reaching the errback. This middleware raises IgnoreRequest for it,
     and for a chain longer than REDIRECT_MAX_TIMES, so that the spider's
-    errback sees both.
+    errback receives both.
     """
 
     def __init__(self, stats, max_redirects: int):
@@ -268,15 +268,15 @@ def failure_counter(error: BaseException) -> str | None:
     if "larger than download max size" in str(error):
         return "too_large/download"
     if type(error).__name__ == "DownloadCancelledError":
-        # NOTE: Scrapy 2.19 cancels a body that passes DOWNLOAD_MAXSIZE while
-        # streaming (no Content-Length) with an empty message; no other
-        # cancellation reaches the errback in this project's crawls.
+        # NOTE: Scrapy 2.19 cancels a streamed body (no Content-Length) that
+        # passes DOWNLOAD_MAXSIZE with an empty message. No other cancellation
+        # reached the errback in this project's test crawls.
         return "too_large/download"
     return None
 
 
 def failure_message(error: BaseException) -> str:
-    """The error's message, or what an empty DownloadCancelledError means."""
+    """Return the error's message, or explain an empty DownloadCancelledError."""
     message = str(error)
     if not message and type(error).__name__ == "DownloadCancelledError":
         return "download cancelled: the body passed DOWNLOAD_MAXSIZE while streaming"
@@ -310,8 +310,8 @@ class DocumentProblemPipeline:
     """Count PDFs that are encrypted, unreadable or scanned (no text layer), after extraction.
 
     The extraction pipeline already logs and counts each extraction error and
-    empty page; this adds the reason for PDFs, and a log line for a PDF
-    without text, which needs OCR that the crawl does not run.
+    empty page. This pipeline adds the reason for PDFs, and a log line for a
+    PDF without text, because such a PDF needs OCR, which the crawl does not run.
     """
 
     def __init__(self, stats):

@@ -69,7 +69,7 @@ class RobotsTxtByOriginMiddleware(RobotsTxtMiddleware):
     """Scrapy's robots.txt middleware, with the rules of RFC 9309 for failures.
 
     Scrapy's own middleware keeps one parser per host and port, parses any
-    answer as robots.txt, and allows everything when the file cannot be
+    response as robots.txt, and allows everything when the file cannot be
     fetched. This one keeps a parser per origin (scheme, host and port, as
     RFC 9309 section 2.3 scopes the file), and:
 
@@ -153,11 +153,11 @@ class RobotsTxtByOriginMiddleware(RobotsTxtMiddleware):
                 self._stats.inc_value("k12signals/robotstxt/invalid_lines", junk)
             return body
         if 400 <= status < 500:
-            logger.info("District %s: robots.txt of %s answered %d; no rules, everything allowed", district_id, origin, status)
+            logger.info("District %s: robots.txt of %s returned status %d; no rules, everything allowed", district_id, origin, status)
             self._stats.inc_value("k12signals/robotstxt/missing")
             return ALLOW_ALL
         logger.warning(
-            "District %s: robots.txt of %s answered %d; treating the site as disallowed", district_id, origin, status
+            "District %s: robots.txt of %s returned status %d; treating the site as disallowed", district_id, origin, status
         )
         self._stats.inc_value("k12signals/robotstxt/server_error")
         return DISALLOW_ALL

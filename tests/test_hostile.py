@@ -4,10 +4,10 @@ One crawl runs against six districts served on 127.0.0.1, each on its own
 port (so each has its own robots.txt and download slot):
 
 - Riverbend (the main site) has normal pages with signals, and every kind of
-  broken input: malformed HTML, lying charsets, bodies past the size limit,
-  decompression bombs, broken PDFs, wrong content types, redirect loops,
-  endless link spaces, 429 and 503 with Retry-After, and a robots.txt full
-  of junk;
+  broken input. It serves malformed HTML, lying charsets, bodies past the
+  size limit, decompression bombs, broken PDFs and wrong content types. It
+  also has redirect loops, endless link spaces, 429 and 503 with
+  Retry-After, and a robots.txt full of junk;
 - four districts test robots.txt: missing (404), failing (503), redirected
   six times, and a host name that does not resolve;
 - one serves a page that never answers and one that trickles a byte a second.
@@ -55,8 +55,8 @@ HOSTILE_CRAWL_SETTINGS = {
     "DOWNLOAD_TIMEOUT": str(TIMEOUT_SECONDS),
     "RETRY_TIMES": "1",
     "RETRY_BACKOFF_MAX": "2",
-    # Only the names in TEST_HOSTS resolve; the proxy is off so that names
-    # reach this resolver, which never asks a DNS server.
+    # Only the names in TEST_HOSTS resolve, and this resolver sends no DNS
+    # query. The proxy is off so that host names reach the resolver.
     "TWISTED_DNS_RESOLVER": "tests.resolvers.FixedHostsResolver",
     "TEST_HOSTS": "",
     "HTTPPROXY_ENABLED": "False",
@@ -731,7 +731,7 @@ def test_robots_junk_lines_ignored(hostile):
 
 def test_robots_missing_allows_all(hostile):
     log = hostile["log"]
-    assert logged(log, ROBOTS_MISSING_ID, "127.0.0.1", "answered 404; no rules, everything allowed")
+    assert logged(log, ROBOTS_MISSING_ID, "127.0.0.1", "returned status 404; no rules, everything allowed")
     assert stat(log, "k12signals/robotstxt/missing") >= 1
     rows = query(hostile["database"], "SELECT url FROM pages WHERE district_id = ?", ROBOTS_MISSING_ID)
     assert len(rows) == 1
@@ -739,7 +739,7 @@ def test_robots_missing_allows_all(hostile):
 
 def test_robots_server_error_disallows_all(hostile):
     log, failing = hostile["log"], hostile["robots_failing"]
-    assert logged(log, ROBOTS_FAILING_ID, failing.host, "answered 503; treating the site as disallowed")
+    assert logged(log, ROBOTS_FAILING_ID, failing.host, "returned status 503; treating the site as disallowed")
     assert stat(log, "k12signals/robotstxt/server_error") == 1
     assert failing.requested_paths() == ["/robots.txt", "/robots.txt"]
     rows = query(hostile["database"], "SELECT outcome FROM district_crawls WHERE district_id = ?", ROBOTS_FAILING_ID)
@@ -874,3 +874,62 @@ def test_two_crawls_share_database_with_reader(tmp_path):
     assert [row["finish_reason"] for row in crawls] == ["finished", "finished"]
     assert all(json.loads(row["stats"]).get("k12signals/pages_stored") == 2 for row in crawls)
     assert query(database, "PRAGMA integrity_check") == [{"integrity_check": "ok"}]
+
+
+# The checks themselves, without a crawl.
+@pytest.mark.parametrize(
+    ("content_type", "body", "counters"),
+    [
+        ("text/html; charset=utf-8", "<p>caf\u00e9</p>".encode("cp1252"), ["charset/wrong"]),
+        ("text/html; charset=windows-1252", "<p>caf\u00e9</p>".encode("utf-8"), ["charset/wrong"]),
+        ("text/html; charset=utf-8", "<p>caf\u00e9</p>".encode("utf-8"), []),
+        ("text/html", b"<p>plain ascii</p>", []),
+        ("text/html", "<p>caf\u00e9</p>".encode("cp1252"), ["charset/undeclared"]),
+        ("text/html; charset=utf-8", b'<meta charset="utf8"><p>same charset, other label</p>', []),
+        ("text/html; charset=utf-8", b'<meta charset="shift_jis"><p>x</p>', ["charset/conflict"]),
+        ("text/html; charset=bogus", b"<p>x</p>", ["charset/unknown"]),
+        ("text/html; charset=iso-8859-1", b"\xef\xbb\xbf<p>caf\xc3\xa9</p>", ["charset/bom"]),
+    ],
+)
+def test_charset_findings(content_type, body, counters):
+    from crawlers.hostile import charset_findings
+
+    assert [finding.counter for finding in charset_findings(content_type, body)] == counters
+
+
+def test_markup_findings_clean_page_has_none():
+    from crawlers.hostile import markup_findings
+
+    assert markup_findings(APPOINTMENT_NEWS.encode()) == []
+
+
+def test_markup_findings_reports_mismatched_tags():
+    from crawlers.hostile import markup_findings
+
+    messages = [finding.message for finding in markup_findings(MALFORMED)]
+    assert any("NUL" in message for message in messages)
+    assert any("markup error" in message for message in messages)
+
+
+@pytest.mark.parametrize(
+    ("url", "media_type", "body", "mismatch"),
+    [
+        ("http://x.example/a.pdf", "application/pdf", b"%PDF-1.7\n", False),
+        ("http://x.example/a", "application/octet-stream", b"%PDF-1.7\n", False),
+        ("http://x.example/a.html", "text/html", b"%PDF-1.7\n", True),
+        ("http://x.example/a.pdf", "application/pdf", b"<!DOCTYPE html><html>", True),
+        ("http://x.example/a.pdf", "text/html", b"<html><body>", True),
+        ("http://x.example/a", "text/html", b"<html><body>", False),
+    ],
+)
+def test_content_type_findings(url, media_type, body, mismatch):
+    from crawlers.hostile import content_type_findings
+
+    assert bool(content_type_findings(url, media_type, body)) is mismatch
+
+
+def test_robots_junk_lines_counts_only_junk():
+    from crawlers.hostile import robots_junk_lines
+
+    body = b"# comment\n\nUser-agent: *\nDisallow: /x # trailing\nSitemap: http://x/s.xml\nCrawl-delay: 5\n<html>\nnot a rule\nFoo: bar\n"
+    assert robots_junk_lines(body) == 3

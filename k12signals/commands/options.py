@@ -82,21 +82,26 @@ def parse_since(value: str, now: datetime | None = None) -> str:
     (midnight UTC) or an ISO date and time (UTC when it has no offset).
     """
     now = now or datetime.now(timezone.utc)
+    if isinstance(value, list):
+        # argparse of Python 3.11 passes "--since=--" as a list.
+        value = " ".join(value)
+    invalid = InputError(
+        f"invalid --since {value!r}: expected an ISO date or time such as 2026-01-31 or "
+        f"2026-01-31T09:00:00Z, or a relative time such as 12h, 30d or 2w"
+    )
     text = value.strip()
     relative = RELATIVE_TIME.match(text)
-    if relative:
-        moment = now - timedelta(**{RELATIVE_UNITS[relative.group(2)]: int(relative.group(1))})
-    else:
-        try:
+    try:
+        if relative:
+            moment = now - timedelta(**{RELATIVE_UNITS[relative.group(2)]: int(relative.group(1))})
+        else:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-        except ValueError:
-            raise InputError(
-                f"invalid --since {value!r}: expected an ISO date or time such as 2026-01-31 or "
-                f"2026-01-31T09:00:00Z, or a relative time such as 12h, 30d or 2w"
-            ) from None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+        return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (ValueError, OverflowError):
+        # OverflowError: a time outside the years 1 to 9999, such as "99999999999d".
+        raise invalid from None
 
 
 def write_jsonl(rows: Iterable[dict[str, Any]], out: TextIO | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 from k12signals.detection.cbe import detect_cbe
 from k12signals.detection.context import PageContext
@@ -31,10 +32,12 @@ def detect(
     """Find CBE language, CBE roles, principal appointments and state policy in a page's text.
 
     `published_at` resolves start dates written without a year, and
-    `page_starts` (from a PDF) adds a 1-based `page` to each signal.
+    `page_starts` (from a PDF) adds a 1-based `page` to each signal. A
+    `published_at` that is not a valid ISO date counts as missing.
     """
     if not text or not text.strip():
         return Detection()
+    published_at = _valid_iso_date(published_at)
     context = PageContext.build(text, url=url, source_type=source_type, state=state,
                                 published_at=published_at, page_starts=page_starts)
     cbe_signals, stage = detect_cbe(context)
@@ -43,3 +46,10 @@ def detect(
     signals += detect_principals(context)
     signals += detect_policy(context, cbe_signals)
     return Detection(cbe_stage=stage, signals=signals)
+
+
+def _valid_iso_date(value: str | None) -> str | None:
+    try:
+        return date.fromisoformat(value).isoformat() if value else None
+    except (TypeError, ValueError):
+        return None

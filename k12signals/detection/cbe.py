@@ -213,7 +213,8 @@ def _score_sentence(context: PageContext, sentence: Sentence, weight: int,
             count = int(match.group(1))
         if count is not None:
             scores["mature" if count >= 3 else "early"] += weight
-    year = int(context.published_at[:4]) if context.published_at else None
+    published = re.match(r"(\d{4})-\d\d-\d\d", context.published_at or "")
+    year = int(published.group(1)) if published else None
     for match in _YEARS_SINCE.finditer(passage):
         started = int(match.group(1))
         if year is None or year - started >= 3:
