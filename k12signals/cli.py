@@ -15,7 +15,7 @@ import sys
 from k12signals import __version__
 from k12signals.errors import InputError
 
-COMMAND_MODULES = ["districts", "detect", "feed", "segments", "reprocess", "status"]
+COMMAND_MODULES = ["districts", "detect", "feed", "segments", "reprocess", "status", "boards"]
 
 logger = logging.getLogger("k12signals")
 

@@ -139,8 +139,11 @@ def test_killed_crawl_resumes_to_same_signals(tmp_path):
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if killed.exists() and query(killed, "SELECT COUNT(*) AS n FROM signals")[0]["n"] >= 4:
-                break
+            try:
+                if killed.exists() and query(killed, "SELECT COUNT(*) AS n FROM signals")[0]["n"] >= 4:
+                    break
+            except sqlite3.OperationalError:
+                pass  # the crawl has not created its tables yet
             time.sleep(0.1)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)

@@ -53,3 +53,7 @@ def detect_portal(url: str) -> tuple[str, str] | None:
         if portal:
             return adapter.platform, portal
     return None
+
+
+# Each adapter module registers its adapter when imported.
+from crawlers.boards import boarddocs, simbli, diligent, civicplus, boardbook  # noqa: E402,F401

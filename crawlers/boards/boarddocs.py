@@ -3,11 +3,11 @@
 Steps:
 
 1. `xml`: GET `Board.nsf/XML-ActiveMeetings`, the meeting history with agenda
-   item names in one answer. Its XML is often not well formed (a missing
+   item names in one response. Its XML is often not well formed (a missing
    `<category>` start tag in archive meetings), so each `<meeting>` element
    is parsed on its own with lxml's recover mode, and the meetings that
    still cannot be read are counted and logged.
-2. When that answer is missing or not XML, `public` reads the committee id
+2. When that response is missing or not XML, `public` reads the committee id
    from the `Board.nsf/Public` page and `list` POSTs it to
    `BD-GetMeetingsList?open`, which returns the meetings as JSON with a
    `numberdate` (YYYYMMDD) each.
@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from dataclasses import dataclass, field
 from datetime import date
 from urllib.parse import urlencode, urljoin
 
@@ -34,11 +35,12 @@ from crawlers.boards.common import LayoutDrift, first_time, in_window, ok_item, 
 
 logger = logging.getLogger(__name__)
 
-PORTAL_PATH = re.compile(r"^(?P<base>https?://[^/]+/[A-Za-z]{2}/[^/?#]+/Board\.nsf)(?:[/?#]|$)", re.IGNORECASE)
+# The first path segment is a state code ("oh") or a state association's account ("vsba", "mabe").
+PORTAL_PATH = re.compile(r"^(?P<base>https?://[^/]+/[A-Za-z0-9]+/[^/?#]+/Board\.nsf)(?:[/?#]|$)", re.IGNORECASE)
 MEETING_ELEMENT = re.compile(rb"<meeting\b.*?(?:</meeting>|(?=<meeting\b)|\Z)", re.DOTALL)
 ATTACHMENT_LINK = re.compile(r"/files/[^?#]*\$file/|\.pdf(?:$|\?)", re.IGNORECASE)
-# A BD-GetMinutes answer with less text than this holds no minutes (the
-# portal answers an empty shell for meetings without approved minutes).
+# A BD-GetMinutes response with less text than this contains no minutes,
+# because the portal returns an empty shell for meetings without minutes.
 MIN_MINUTES_TEXT = 40
 
 XHR_HEADERS = {"X-Requested-With": "XMLHttpRequest"}
@@ -46,7 +48,7 @@ FORM_HEADERS = {**XHR_HEADERS, "Content-Type": "application/x-www-form-urlencode
 
 
 def board_base(url: str) -> str | None:
-    """The `.../{state}/{slug}/Board.nsf` prefix of a BoardDocs URL, or None."""
+    """Return the `.../{state}/{slug}/Board.nsf` prefix of a BoardDocs URL, or None."""
     match = PORTAL_PATH.match(url)
     return match.group("base") if match else None
 
@@ -61,7 +63,7 @@ class BoardDocsAdapter:
     def start(self, spider, district_id, portal_url):
         base = board_base(portal_url)
         if base is None:
-            logger.error("District %s: BoardDocs portal URL %s has no /{state}/{slug}/Board.nsf path", district_id, portal_url)
+            logger.error("District %s: invalid BoardDocs portal URL %s; expected a /{state}/{slug}/Board.nsf path", district_id, portal_url)
             return
         yield self.request(spider, district_id, portal_url, f"{base}/XML-ActiveMeetings", "xml", meta={"handle_httpstatus_list": [404]})
 
@@ -95,16 +97,21 @@ class BoardDocsAdapter:
             )
             return
 
-        meetings, dropped = parse_active_meetings(body)
-        if dropped:
-            spider.crawler.stats.inc_value("k12signals/boards/boarddocs_xml_dropped", dropped)
+        listed = parse_active_meetings(body)
+        stats = spider.crawler.stats
+        if listed.repaired:
+            stats.inc_value("k12signals/boards/boarddocs_xml_repaired", listed.repaired)
+        if listed.dropped:
+            stats.inc_value("k12signals/boards/boarddocs_xml_dropped", listed.dropped)
+        if listed.repaired or listed.dropped:
             logger.warning(
-                "District %s: %d of %d meetings in %s could not be read from its malformed XML",
-                response.meta["district_id"], dropped, len(meetings) + dropped, response.url,
+                "District %s: %s is not well formed: %d meetings read after repair, %d of %d dropped",
+                response.meta["district_id"], response.url, listed.repaired, listed.dropped,
+                len(listed.meetings) + listed.dropped,
             )
-        if dropped and not meetings:
-            raise LayoutDrift(f"none of the {dropped} <meeting> elements has an id and a start date")
-        yield from self.read_meetings(spider, response, meetings)
+        if listed.dropped and not listed.meetings:
+            raise LayoutDrift(f"none of the {listed.dropped} <meeting> elements has an id and a start date")
+        yield from self.read_meetings(spider, response, listed.meetings)
 
     def parse_public(self, spider, response):
         selector = Selector(text=response.text)
@@ -126,9 +133,9 @@ class BoardDocsAdapter:
         try:
             rows = json.loads(response.text)
         except ValueError as error:
-            raise LayoutDrift(f"BD-GetMeetingsList answer is not JSON: {error}") from None
+            raise LayoutDrift(f"BD-GetMeetingsList response is not JSON: {error}") from None
         if not isinstance(rows, list):
-            raise LayoutDrift(f"BD-GetMeetingsList answer is a {type(rows).__name__}, expected a list")
+            raise LayoutDrift(f"BD-GetMeetingsList response is a {type(rows).__name__}, expected a list")
         committee = response.meta.get("committee_id")
         meetings = []
         for row in rows:
@@ -168,6 +175,8 @@ class BoardDocsAdapter:
     def parse_agenda(self, spider, response):
         meeting_date = response.meta["meeting_date"]
         yield spider.board_document(response, response.meta["district_id"], meeting_date=meeting_date)
+        if not hasattr(response, "text"):
+            return
         selector = Selector(text=response.text)
         for href in selector.css("a::attr(href)").getall():
             url = urljoin(response.url, href)
@@ -179,6 +188,9 @@ class BoardDocsAdapter:
             )
 
     def parse_minutes(self, spider, response):
+        if not hasattr(response, "text"):
+            yield spider.board_document(response, response.meta["district_id"], meeting_date=response.meta["meeting_date"])
+            return
         text = " ".join(Selector(text=response.text or "<html></html>").xpath("//body//text()").getall())
         if len(" ".join(text.split())) < MIN_MINUTES_TEXT:
             return
@@ -188,12 +200,20 @@ class BoardDocsAdapter:
         yield spider.board_document(response, response.meta["district_id"], meeting_date=response.meta["meeting_date"])
 
 
-def parse_active_meetings(body: bytes) -> tuple[list[tuple[str, date, str | None]], int]:
-    """(meetings as (id, date, committee id), number of <meeting> elements that could not be read)."""
-    parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
-    meetings = []
-    dropped = 0
+@dataclass
+class ActiveMeetings:
+    """Meetings read from XML-ActiveMeetings, with the counts of elements repaired and dropped."""
+
+    meetings: list[tuple[str, date, str | None]] = field(default_factory=list)
+    repaired: int = 0
+    dropped: int = 0
+
+
+def parse_active_meetings(body: bytes) -> ActiveMeetings:
+    """Read each <meeting> element on its own, so that one malformed meeting costs only itself."""
+    result = ActiveMeetings()
     for chunk in MEETING_ELEMENT.findall(body):
+        parser = etree.XMLParser(recover=True, resolve_entities=False, no_network=True)
         element = etree.fromstring(chunk, parser)
         text = element.findtext("start/date") if element is not None else None
         meeting_id = element.get("id") if element is not None else None
@@ -202,10 +222,12 @@ def parse_active_meetings(body: bytes) -> tuple[list[tuple[str, date, str | None
         except ValueError:
             meeting_date = None
         if not meeting_id or meeting_date is None:
-            dropped += 1
+            result.dropped += 1
             continue
-        meetings.append((meeting_id, meeting_date, element.get("bodyid")))
-    return meetings, dropped
+        if len(parser.error_log):
+            result.repaired += 1
+        result.meetings.append((meeting_id, meeting_date, element.get("bodyid")))
+    return result
 
 
 def parse_numberdate(value) -> date:

@@ -27,17 +27,17 @@ CHALLENGE_MARKERS = (
     ("incapsula incident id", "Incapsula block page"),
 )
 AKAMAI_MARKERS = ("access denied", "reference #")
-# Challenge pages are small; a long agenda that quotes one of the markers is
-# not a challenge, so only the start of a body is searched.
+# Challenge pages are small, and a long agenda may quote a marker, so only
+# the start of a body is searched.
 CHALLENGE_SCAN_BYTES = 64 * 1024
 
 
 class LayoutDrift(Exception):
-    """A portal answer no longer has the shape the adapter reads."""
+    """A portal response no longer has the shape the adapter reads."""
 
 
 class PortalBlocked(Exception):
-    """A portal answered with a block page instead of its content."""
+    """A portal returned a block page instead of its content."""
 
 
 def require(value: Any, what: str) -> Any:
@@ -61,7 +61,7 @@ def challenge_marker(body: bytes) -> str | None:
 
 
 def parse_iso_date(value: Any, what: str) -> date:
-    """The date at the start of `value` ("2026-02-09", "2026-02-09T18:00:00", "2026-02-09 18:00")."""
+    """Parse the date at the start of `value` ("2026-02-09", "2026-02-09T18:00:00", "2026-02-09 18:00")."""
     match = re.match(r"(\d{4})-(\d{2})-(\d{2})", str(value or ""))
     if match is None:
         raise LayoutDrift(f"invalid {what} {value!r}; expected a date such as 2026-02-09")
@@ -83,7 +83,7 @@ def origin(url: str) -> str:
 
 
 def first_time(spider: Any, *key: Any) -> bool:
-    """True the first time this crawl sees `key` (a meeting or a document), False after.
+    """Return True the first time this crawl meets `key` (a meeting or a document), False after.
 
     Keys include the portal host, because meeting ids repeat across tenants
     of the same platform.

@@ -4,7 +4,7 @@ Steps:
 
 1. `listing`: GET the listing page. It carries two tokens, `constr` and
    `sToken`, that the JSON listing API requires. The real page is large
-   (tens of kB of script and markup); an answer under about 10 kB is the
+   (tens of kB of script and markup); a response under about 10 kB is the
    block page that Incapsula serves in its place.
 2. `meetings`: POST the tokens to `/Services/api/GetMeetingListing`, newest
    first, 50 meetings a page, and page on while the oldest meeting of a
@@ -108,7 +108,7 @@ class SimbliAdapter:
             "SecurityToken": token,
         }
         return spider.board_request(
-            f"{origin(response.url)}/Services/api/GetMeetingListing?S={school}&start={record_start}",
+            f"{origin(response.url)}/Services/api/GetMeetingListing",
             response.meta["district_id"],
             platform=self.platform,
             step="meetings",
@@ -123,9 +123,9 @@ class SimbliAdapter:
         try:
             rows = json.loads(response.text)
         except ValueError as error:
-            raise LayoutDrift(f"GetMeetingListing answer is not JSON: {error}") from None
+            raise LayoutDrift(f"GetMeetingListing response is not JSON: {error}") from None
         if not isinstance(rows, list):
-            raise LayoutDrift(f"GetMeetingListing answer is a {type(rows).__name__}, expected a list")
+            raise LayoutDrift(f"GetMeetingListing response is a {type(rows).__name__}, expected a list")
 
         school = response.meta["school"]
         counted = response.meta["counted"]
