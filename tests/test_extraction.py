@@ -9,6 +9,7 @@ from fpdf import FPDF
 
 from k12signals.extraction import extract
 from k12signals.extraction.dates import find_text_date, parse_date_string
+from k12signals.extraction.html import extract_html
 
 SHARED_CASES = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "cases"
 
@@ -169,3 +170,105 @@ def test_shared_cases_extract_without_error():
     for page_file in sorted(SHARED_CASES.glob("*/page.*")):
         page = extract(page_file.read_bytes(), url="https://example.org/" + page_file.name)
         assert page.error is None, page_file
+
+
+def html_body(body: str) -> bytes:
+    return f"<!DOCTYPE html><html><head><title>Page</title></head><body>{body}</body></html>".encode()
+
+
+LONG_PARAGRAPH = ("<p>The district will move to competency-based grading in all middle schools "
+                  "next fall, after two years of pilots in grades six through eight.</p>")
+
+
+def test_main_text_drops_menu_classes():
+    body = ('<div id="AppliTrackPostingsNav"><ul><li><a href="/a">Menu Item One</a></li></ul></div>'
+            '<div class="content-wrap">' + LONG_PARAGRAPH + '</div>'
+            '<div class="main-menu"><a href="/b">Menu Item Two</a></div>')
+    page = extract(html_body(body), url="https://example.org/p")
+    assert "competency-based grading" in page.text
+    assert "Menu Item One" not in page.text
+    assert "Menu Item Two" not in page.text
+
+
+def test_main_text_drops_footer_by_id():
+    body = (LONG_PARAGRAPH + '<div id="AppliTrackFooter">Powered by Example Vendor</div>'
+            '<div class="site-info">Copyright 2026 Example District</div>')
+    page = extract(html_body(body), url="https://example.org/p")
+    assert "competency-based grading" in page.text
+    assert "Powered by Example Vendor" not in page.text
+
+
+def test_main_text_drops_site_header_outside_container():
+    body = ('<div id="sw-header"><div class="district-name">Example Schools</div></div>'
+            + LONG_PARAGRAPH)
+    page = extract(html_body(body), url="https://example.org/p")
+    assert "Example Schools" not in page.text
+
+
+def test_sidebar_event_dates_left_out():
+    body = ('<div class="ui-widget app upcomingevents"><p>May 20, 2026 Board Meeting</p></div>'
+            '<div class="widget-area"><p>June 2, 2026 Graduation</p></div>' + LONG_PARAGRAPH)
+    page = extract(html_body(body), url="https://example.org/p")
+    assert "May 20, 2026" not in page.text
+    assert "June 2, 2026" not in page.text
+    assert page.published_at is None
+
+
+def test_cms_container_preferred():
+    body = ('<div class="promo"><p>Donate to the education foundation today and help us.</p></div>'
+            '<div class="entry-content">' + LONG_PARAGRAPH * 3 + '</div>')
+    page = extract(html_body(body), url="https://example.org/p")
+    assert "competency-based grading" in page.text
+    assert "education foundation" not in page.text
+
+
+def test_entry_header_kept_inside_container():
+    body = ('<main><article><header class="entry-header"><h2>Grading Update</h2></header>'
+            + LONG_PARAGRAPH * 2 + '</article></main>')
+    page = extract(html_body(body), url="https://example.org/p")
+    assert "Grading Update\n" in page.text
+
+
+def test_schoolwires_flexpage_widget_kept():
+    body = '<div class="ui-widget app flexpage"><div class="ui-widget-detail">' + LONG_PARAGRAPH + '</div></div>'
+    page = extract(html_body(body), url="https://example.org/p")
+    assert "competency-based grading" in page.text
+
+
+def test_table_rows_become_tab_lines():
+    body = ("<main>" + LONG_PARAGRAPH + "<table><tr><th>Name</th><th>Position</th></tr>"
+            "<tr><td><div>Jordan Ellery</div></td><td>Principal,\n Maple Street</td></tr></table></main>")
+    page = extract(html_body(body), url="https://example.org/p")
+    assert "Name\tPosition\n" in page.text
+    assert "Jordan Ellery\tPrincipal, Maple Street\n" in page.text
+
+
+def test_link_list_without_class_dropped():
+    links = "".join(f'<li><a href="/q{i}">Quick Link {i}</a></li>' for i in range(6))
+    body = "<main>" + LONG_PARAGRAPH + "<ul>" + links + "</ul></main>"
+    page = extract(html_body(body), url="https://example.org/p")
+    assert "competency-based grading" in page.text
+    assert "Quick Link" not in page.text
+
+
+def test_page_without_main_element():
+    body = ('<div class="top-bar"><a href="/">Home</a></div><div class="wrapper"><h1>Board News</h1>'
+            + LONG_PARAGRAPH + '</div><div class="footer-legal">Privacy Policy</div>')
+    page = extract(html_body(body), url="https://example.org/p")
+    assert page.text.startswith("Board News\n")
+    assert "competency-based grading" in page.text
+    assert "Privacy Policy" not in page.text
+
+
+def test_markup_line_breaks_are_spaces():
+    body = "<main><p>The board\n named a new\n principal for the fall term at its regular meeting.</p>" + LONG_PARAGRAPH + "</main>"
+    page = extract(html_body(body), url="https://example.org/p")
+    assert "The board named a new principal" in page.text
+
+
+def test_trafilatura_fallback_when_extractor_finds_nothing():
+    # Broken markup: an unclosed <nav> wraps the whole page, so the own rules keep nothing.
+    body = '<nav class="navbar"><div class="container">' + LONG_PARAGRAPH * 4 + "</div>"
+    result = extract_html(html_body(body), url="https://example.org/p")
+    assert result.used_fallback
+    assert "competency-based grading" in result.text

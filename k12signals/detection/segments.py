@@ -18,6 +18,7 @@ _ABBREVIATIONS = {
 }
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*(?=\s+[\"'\u201c\u2018(\[]?[A-Z0-9])")
 _CLAUSE_END = re.compile(r";\s+")
+_LAST_WORD = re.compile(r"([\w.]+)\.?[\"'\u201d\u2019)\]]*$")
 _LINE_END_PUNCTUATION = re.compile(r"[.!?:;\"'\u201d)]\s*$")
 
 
@@ -97,7 +98,9 @@ def _split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
     chunk = text[start:end]
     for match in _SENTENCE_END.finditer(chunk):
         stop = start + match.end()
-        word = re.search(r"([\w.]+)\.?[\"'\u201d\u2019)\]]*$", text[cursor:stop])
+        # Only the last word matters; searching a bounded tail keeps long
+        # paragraphs linear. The window is far longer than any abbreviation.
+        word = _LAST_WORD.search(text[max(cursor, stop - 64):stop])
         if word and word.group(1).lower().rstrip(".") in _ABBREVIATIONS:
             continue
         if word and re.fullmatch(r"[A-Z]", word.group(1).rstrip(".")):

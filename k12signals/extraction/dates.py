@@ -64,6 +64,12 @@ UPDATED_LABEL = re.compile(
     r"(?:\s+on)?\s*:?\s*$",
     re.IGNORECASE,
 )
+# Every alternative of each label contains one of these words; a line without
+# any of them is skipped before the slower date search.
+_LABEL_WORDS = {
+    POSTED_LABEL: re.compile(r"posted|published|release|issued|date", re.IGNORECASE),
+    UPDATED_LABEL: re.compile(r"modified|updated|reviewed", re.IGNORECASE),
+}
 # A line with one of these words never gives the page's own date.
 _EXCLUDED_LINE = re.compile(
     r"©|\bcopyright\b|\bapproved\b|\bminutes\s+of\s+the\b|\bsubject\s+to\s+approval\b"
@@ -191,7 +197,10 @@ def dates_in_line(line: str) -> list[tuple[str, int, int]]:
 
 def labelled_date(lines: list[str], label: re.Pattern) -> str | None:
     """Return the first date directly after a label such as "Posted:" or "Last Modified on"."""
+    label_words = _LABEL_WORDS.get(label)
     for line in lines:
+        if label_words is not None and not label_words.search(line):
+            continue  # no word of the label on the line, so no date on it can follow the label
         for iso, start, _end in dates_in_line(line):
             prefix = line[max(0, start - 40):start]
             if re.search(r"\b(?:was|were|been|is|be)\s+\w+\s*:?\s*$", prefix, re.IGNORECASE):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urldefrag
+from urllib.parse import urldefrag, urljoin, urlsplit
 
 import lxml.etree
 import lxml.html
@@ -19,6 +19,7 @@ from k12signals.extraction.dates import (
     meeting_heading_date,
     parse_date_string,
 )
+from k12signals.extraction.maintext import read_page_text, text_of
 from k12signals.extraction.sniff import decode_html
 
 # Elements whose class or id marks them as page furniture rather than the page's content.
@@ -40,6 +41,16 @@ _PUBLISHED_META = [
     "publication_date", "sailthru.date", "parsely-pub-date", "date", "dc.date", "dcterms.date",
     "citation_publication_date",
 ]
+_HTML_PARSER = lxml.etree.HTMLParser(remove_comments=False)
+# Below this many characters of main text, on a page with at least
+# _MIN_PAGE_TEXT characters of visible text, trafilatura reads the page instead.
+_MIN_MAIN_TEXT = 80
+_MIN_PAGE_TEXT = 400
+_HREFS = lxml.etree.XPath("//a/@href")
+# Links that urljoin returns unchanged (absolute) or appends to the site's origin
+# (root-relative): no dot segments, white space, backslashes or empty query.
+_PLAIN_ABSOLUTE = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d+)?(?:/(?!\.\.?(?:/|$|[?#]))[^\s\\/?#]*)*/?(?:\?[^\s\\#]+)?(?:#\S*)?\Z")
+_PLAIN_ROOT_RELATIVE = re.compile(r"(?:/(?!\.\.?(?:/|$|[?#]))[^\s\\/?#]*)+/?(?:\?[^\s\\#]+)?(?:#\S*)?\Z")
 _TABLE_ROW = re.compile(r"^\|(.*)\|\s*$")
 _LIST_MARKER = re.compile(r"^- (?=\S)")
 _TABLE_RULE = re.compile(r"^\|(?:\s*:?-{2,}:?\s*\|)+\s*$")
@@ -52,9 +63,11 @@ class HtmlResult:
     published_at: str | None = None
     links: list[str] = field(default_factory=list)
     error: str | None = None
+    used_fallback: bool = False
+    """Whether the main text came from trafilatura because the own extractor found too little."""
 
 
-def parse_html(body: bytes, content_type: str | None = None) -> lxml.html.HtmlElement | None:
+def parse_html(body: bytes, content_type: str | None = None) -> lxml.etree._Element | None:
     markup = decode_html(body, content_type)
     # lxml rejects str input that carries an XML encoding declaration.
     markup = re.sub(r"^\s*<\?xml[^>]*\?>", "", markup)
@@ -62,69 +75,50 @@ def parse_html(body: bytes, content_type: str | None = None) -> lxml.html.HtmlEl
     if not markup.strip():
         return None
     try:
-        return lxml.html.document_fromstring(markup)
-    except (lxml.etree.ParserError, ValueError):
+        # A plain lxml.etree tree: lxml.html's element classes cost a Python call
+        # for every element touched, which doubles the cost of walking the tree.
+        tree = lxml.etree.fromstring(markup, _HTML_PARSER)
+    except (lxml.etree.ParserError, lxml.etree.XMLSyntaxError, ValueError):
         return None
+    return tree if tree is not None and isinstance(tree.tag, str) else None
 
 
 def extract_html(body: bytes, *, url: str, content_type: str | None = None,
                  source_type: str = "district_site") -> HtmlResult:
+    """Read main text, title, links and publication date from one parse of the body."""
     tree = parse_html(body, content_type)
     if tree is None:
         return HtmlResult(error="HTML could not be parsed")
 
     title = _page_title(tree)
     links = _links(tree, url)
-    lines = content_lines(tree)
-    published_at = find_published_date(tree, source_type=source_type, lines=lines)
-    # trafilatura cleans a copy of the tree, so the tree stays usable above.
-    text = trafilatura.extract(
-        tree, url=url, fast=True, include_tables=True, include_comments=False,
-        include_images=False, include_links=False, favor_recall=True, deduplicate=False,
-        output_format="txt",
-    ) or ""
-    text = _tidy_text(text)
-    fallback = "\n".join(lines)
-    if len(text) < 0.5 * len(fallback):
-        # trafilatura drops some layouts whole, staff directories above all.
-        text = fallback
-    else:
-        text = _restore_headings(tree, text)
+    page_text = read_page_text(tree)
+    published_at = find_published_date(tree, source_type=source_type, lines=page_text.date_lines)
+    text = "\n".join(page_text.main_lines)
+    used_fallback = False
+    if len(text) < _MIN_MAIN_TEXT and page_text.body_length >= _MIN_PAGE_TEXT:
+        text = _trafilatura_text(tree, url) or text
+        used_fallback = True
     heading = _first_heading(tree)
     if heading and heading not in text[:len(heading) + 400]:
         text = heading + "\n" + text
     if text.strip() and not text.endswith("\n"):
         text += "\n"
     return HtmlResult(text=text if text.strip() else "", title=title,
-                      published_at=published_at, links=links)
+                      published_at=published_at, links=links, used_fallback=used_fallback)
 
 
-def _restore_headings(tree: lxml.html.HtmlElement, text: str) -> str:
-    """Put back the section headings that trafilatura left out, before the text they head.
-
-    Minutes and personnel reports depend on them: a row under "Retirements"
-    means the opposite of the same row under "New Hires".
-    """
-    present = set(text.split("\n"))
-    for element in tree.iter("h2", "h3", "h4", "h5", "h6"):
-        heading = _normalize_space(element.text_content())
-        if not heading or heading in present or _in_boilerplate(element):
-            continue
-        following = element.getnext()
-        while following is not None and not isinstance(following.tag, str):
-            following = following.getnext()  # skip comments and processing instructions
-        if following is None:
-            continue
-        lead = _normalize_space(following.text_content())[:60]
-        if len(lead) < 8:
-            continue
-        at = text.find(lead)
-        if at == -1:
-            continue
-        line_start = text.rfind("\n", 0, at) + 1
-        text = text[:line_start] + heading + "\n" + text[line_start:]
-        present.add(heading)
-    return text
+def _trafilatura_text(tree: lxml.etree._Element, url: str) -> str:
+    """Main text from trafilatura's fast mode, for pages where the own extractor finds too little."""
+    # trafilatura reads only lxml.html trees, so it gets this page's tree serialized;
+    # the second parse costs time only on the pages that need the fallback.
+    markup = lxml.etree.tostring(tree, encoding="unicode", method="html")
+    text = trafilatura.extract(
+        markup, url=url, fast=True, include_tables=True, include_comments=False,
+        include_images=False, include_links=False, favor_recall=True, deduplicate=False,
+        output_format="txt",
+    ) or ""
+    return _tidy_text(text)
 
 
 def _tidy_text(text: str) -> str:
@@ -153,39 +147,47 @@ def _normalize_space(value: str) -> str:
     return re.sub(r"\s+", " ", value).strip()
 
 
-def _first_heading(tree: lxml.html.HtmlElement) -> str | None:
+def _first_heading(tree: lxml.etree._Element) -> str | None:
     for heading in tree.iter("h1"):
         if _in_boilerplate(heading):
             continue
-        value = _normalize_space(heading.text_content())
+        value = _normalize_space(text_of(heading))
         if value:
             return value
     return None
 
 
-def _page_title(tree: lxml.html.HtmlElement) -> str | None:
+def _page_title(tree: lxml.etree._Element) -> str | None:
     heading = _first_heading(tree)
     if heading:
         return heading
     title = tree.find(".//title")
-    if title is not None and title.text_content().strip():
-        return _normalize_space(title.text_content())
+    if title is not None and text_of(title).strip():
+        return _normalize_space(text_of(title))
     return None
 
 
-def _links(tree: lxml.html.HtmlElement, url: str) -> list[str]:
+def _links(tree: lxml.etree._Element, url: str) -> list[str]:
     seen: dict[str, None] = {}
     resolved: dict[str, str] = {}
-    for anchor in tree.iter("a"):
-        href = anchor.get("href")
+    base = urlsplit(url)
+    origin = f"{base.scheme}://{base.netloc}" if base.scheme in ("http", "https") else None
+    for href in _HREFS(tree):
         if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
             continue
         if href in resolved:
             continue
-        try:
-            absolute = urljoin(url, href.strip())
-        except ValueError:
-            continue
+        href_stripped = href.strip()
+        if _PLAIN_ABSOLUTE.match(href_stripped):
+            # urljoin would return these unchanged; skipping it saves most of the time.
+            absolute = href_stripped
+        elif origin and _PLAIN_ROOT_RELATIVE.match(href_stripped):
+            absolute = origin + href_stripped
+        else:
+            try:
+                absolute = urljoin(url, href_stripped)
+            except ValueError:
+                continue
         if "#" in absolute:
             absolute = urldefrag(absolute)[0]
         resolved[href] = absolute
@@ -194,7 +196,7 @@ def _links(tree: lxml.html.HtmlElement, url: str) -> list[str]:
     return list(seen)
 
 
-def _is_boilerplate_element(element: lxml.html.HtmlElement) -> bool:
+def _is_boilerplate_element(element: lxml.etree._Element) -> bool:
     if not isinstance(element.tag, str):
         return True
     tag = element.tag.lower()
@@ -208,7 +210,7 @@ def _is_boilerplate_element(element: lxml.html.HtmlElement) -> bool:
     return bool(marks and _BOILERPLATE.search(marks))
 
 
-def _in_boilerplate(element: lxml.html.HtmlElement) -> bool:
+def _in_boilerplate(element: lxml.etree._Element) -> bool:
     node = element
     while node is not None:
         if _is_boilerplate_element(node):
@@ -217,11 +219,11 @@ def _in_boilerplate(element: lxml.html.HtmlElement) -> bool:
     return False
 
 
-def content_lines(tree: lxml.html.HtmlElement) -> list[str]:
+def content_lines(tree: lxml.etree._Element) -> list[str]:
     """Visible text lines of the page outside navigation, sidebars and footers."""
     parts: list[str] = []
 
-    def walk(element: lxml.html.HtmlElement) -> None:
+    def walk(element: lxml.etree._Element) -> None:
         if _is_boilerplate_element(element):
             return
         block = element.tag in _BLOCK_TAGS
@@ -246,7 +248,7 @@ def content_lines(tree: lxml.html.HtmlElement) -> list[str]:
     return lines
 
 
-def _meta_published(tree: lxml.html.HtmlElement) -> str | None:
+def _meta_published(tree: lxml.etree._Element) -> str | None:
     found: dict[str, str] = {}
     for meta in tree.iter("meta"):
         key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
@@ -269,11 +271,11 @@ def _meta_published(tree: lxml.html.HtmlElement) -> str | None:
     return None
 
 
-def _time_element_date(tree: lxml.html.HtmlElement) -> tuple[str | None, str | None]:
+def _time_element_date(tree: lxml.etree._Element) -> tuple[str | None, str | None]:
     """Return the (posted, other) dates of <time> elements in the content, outside sidebars."""
     posted = other = None
     for element in tree.iter("time"):
-        value = element.get("datetime") or element.text_content()
+        value = element.get("datetime") or text_of(element)
         parsed = parse_date_string(value) if value else None
         if not parsed or _in_boilerplate(element):
             continue
@@ -288,7 +290,7 @@ def _time_element_date(tree: lxml.html.HtmlElement) -> tuple[str | None, str | N
     return posted, other
 
 
-def find_published_date(tree: lxml.html.HtmlElement, *, source_type: str,
+def find_published_date(tree: lxml.etree._Element, *, source_type: str,
                         lines: list[str] | None = None) -> str | None:
     """Publication date of an HTML page, in order of trust.
 
@@ -321,7 +323,7 @@ def find_published_date(tree: lxml.html.HtmlElement, *, source_type: str,
     return _htmldate_fallback(tree)
 
 
-def _htmldate_fallback(tree: lxml.html.HtmlElement) -> str | None:
+def _htmldate_fallback(tree: lxml.etree._Element) -> str | None:
     """Ask htmldate for header metadata that the rules above do not know.
 
     Only the <head> is passed, and extensive_search is off, so htmldate reads
@@ -332,7 +334,8 @@ def _htmldate_fallback(tree: lxml.html.HtmlElement) -> str | None:
         return None
     try:
         head_only = lxml.html.document_fromstring(
-            "<html>" + lxml.html.tostring(head, encoding="unicode") + "<body></body></html>")
+            "<html>" + lxml.etree.tostring(head, encoding="unicode", method="html")
+            + "<body></body></html>")
         return find_date(head_only, extensive_search=False, original_date=True,
                          outputformat="%Y-%m-%d")
     except (ValueError, TypeError, lxml.etree.LxmlError):
