@@ -19,7 +19,7 @@ import re
 import sqlite3
 import zlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -243,12 +243,30 @@ def _add_board_portals(db: sqlite_utils.Database) -> None:
     )
 
 
+def _add_signal_sources(db: sqlite_utils.Database) -> None:
+    """Record every page that shows a signal, not only the last one.
+
+    A news article and the news listing can both show one appointment. The
+    signal is gone only when no page shows it any more.
+    """
+    db["signal_sources"].create(
+        {"signal_id": str, "url": str, "first_seen_at": str, "last_seen_at": str},
+        pk=("signal_id", "url"),
+    )
+    db["signal_sources"].create_index(["url"])
+    db.execute(
+        "INSERT INTO signal_sources (signal_id, url, first_seen_at, last_seen_at) "
+        "SELECT id, url, first_seen_at, last_seen_at FROM signals WHERE gone_at IS NULL"
+    )
+
+
 MIGRATIONS = [
     _create_tables,
     _add_events_and_segments,
     _add_search_and_states,
     _add_incremental_crawl,
     _add_board_portals,
+    _add_signal_sources,
 ]
 
 
@@ -411,10 +429,11 @@ def content_hash(text: str) -> str:
 
 @dataclass
 class StoredSignal:
-    """A signal as stored, and whether this write created it."""
+    """A signal as stored, whether this write created it, and the fields it changed."""
 
     record: dict
     is_new: bool
+    changes: dict = field(default_factory=dict)
 
 
 def store_page(
@@ -467,7 +486,7 @@ def store_page(
         except NotFoundError:
             pages.insert({**page_record, "first_seen_at": now})
 
-        seen_ids = set()
+        seen_ids: set[str] = set()
         for signal in signals:
             record = {key: signal.get(key) for key in SIGNAL_FIELDS}
             record.update(
@@ -482,6 +501,7 @@ def store_page(
             if record["id"] in seen_ids:
                 continue
             seen_ids.add(record["id"])
+            _touch_source(db, record["id"], url, now)
             try:
                 existing = table.get(record["id"])
             except NotFoundError:
@@ -491,6 +511,7 @@ def store_page(
                 stored.append(StoredSignal(record, is_new=True))
                 continue
 
+            record = _merge_with_stored(existing, record)
             changes = {
                 key: [existing.get(key), record.get(key)]
                 for key in TRACKED_FIELDS
@@ -502,23 +523,78 @@ def store_page(
                 record["updated_at"] = now
                 _add_event(db, record, "updated", now, changes)
             table.update(record["id"], record)
-            stored.append(StoredSignal({**existing, **record}, is_new=False))
+            stored.append(StoredSignal({**existing, **record}, is_new=False, changes=changes))
 
-        # Signals last seen on this page that it no longer shows are gone.
-        for row in db.query(
-            "SELECT * FROM signals WHERE url = ? AND gone_at IS NULL", [url]
-        ):
-            if row["id"] not in seen_ids:
-                table.update(row["id"], {"gone_at": now})
-                _add_event(db, row, "gone", now)
+        # Signals this page showed before and shows no more lose it as a
+        # source; those that no page shows any more are gone.
+        dropped = [
+            row["signal_id"]
+            for row in db.query("SELECT signal_id FROM signal_sources WHERE url = ?", [url])
+            if row["signal_id"] not in seen_ids
+        ]
+        _drop_sources(db, dropped, url, now)
     return stored
 
 
-def mark_page_gone(db: sqlite_utils.Database, url: str, status: int | None) -> int:
-    """Record that a stored page now returns 404 or 410, which makes its signals gone.
+def _merge_with_stored(existing: Mapping[str, Any], record: dict) -> dict:
+    """Merge a signal found on a page with the stored one.
 
-    Returns the number of signals marked gone. A URL that was never stored is
-    left alone.
+    The page it was found on before may say more: a news article gives an
+    appointment's effective date, the news listing that repeats the headline
+    does not. So another page never erases a stored field, and its quote and
+    URL replace the stored evidence only when it gives as many fields. The
+    same page, detected again, replaces everything, because its text changed.
+    """
+    if existing.get("url") == record["url"]:
+        return record
+    merged = dict(record)
+    for key in TRACKED_FIELDS:
+        if merged.get(key) is None and existing.get(key) is not None:
+            merged[key] = existing[key]
+    known_before = sum(existing.get(key) is not None for key in TRACKED_FIELDS)
+    known_now = sum(record.get(key) is not None for key in TRACKED_FIELDS)
+    if known_now < known_before:
+        for key in ("url", "quote", "page", "source_type", "published_at"):
+            merged[key] = existing.get(key)
+    return merged
+
+
+def _touch_source(db: sqlite_utils.Database, signal: str, url: str, now: str) -> None:
+    db.execute(
+        "INSERT INTO signal_sources (signal_id, url, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT (signal_id, url) DO UPDATE SET last_seen_at = excluded.last_seen_at",
+        [signal, url, now, now],
+    )
+
+
+def _drop_sources(db: sqlite_utils.Database, signal_ids: Iterable[str], url: str, now: str) -> int:
+    """Remove `url` as a source of these signals; mark gone those left without a source.
+
+    Returns the number of signals marked gone. Runs inside the caller's transaction.
+    """
+    gone = 0
+    for signal in signal_ids:
+        db.execute("DELETE FROM signal_sources WHERE signal_id = ? AND url = ?", [signal, url])
+        remaining = db.execute("SELECT COUNT(*) FROM signal_sources WHERE signal_id = ?", [signal]).fetchone()[0]
+        if remaining:
+            # NOTE: the stored quote and URL may still name this page until
+            # another page that shows the signal is detected again.
+            continue
+        row = db.execute("SELECT id, district_id, gone_at FROM signals WHERE id = ?", [signal]).fetchone()
+        if row is None or row[2] is not None:
+            continue
+        db["signals"].update(signal, {"gone_at": now})
+        _add_event(db, {"id": row[0], "district_id": row[1]}, "gone", now)
+        gone += 1
+    return gone
+
+
+def mark_page_gone(db: sqlite_utils.Database, url: str, status: int | None) -> int:
+    """Record that a stored page now returns 404 or 410.
+
+    The page stops being a source of its signals, and those that no other
+    page shows become gone. Returns the number of signals marked gone. A URL
+    that was never stored is left alone.
     """
     now = utc_now()
     with transaction(db):
@@ -527,11 +603,8 @@ def mark_page_gone(db: sqlite_utils.Database, url: str, status: int | None) -> i
         except NotFoundError:
             return 0
         db["pages"].update(url, {"status": status, "gone_at": now, "fetched_at": now})
-        gone = list(db.query("SELECT * FROM signals WHERE url = ? AND gone_at IS NULL", [url]))
-        for row in gone:
-            db["signals"].update(row["id"], {"gone_at": now})
-            _add_event(db, row, "gone", now)
-    return len(gone)
+        sources = [row["signal_id"] for row in db.query("SELECT signal_id FROM signal_sources WHERE url = ?", [url])]
+        return _drop_sources(db, sources, url, now)
 
 
 def _add_event(
@@ -576,8 +649,11 @@ def refresh_unchanged_page(db: sqlite_utils.Database, url: str, status: int) -> 
     now = utc_now()
     with transaction(db):
         db.execute("UPDATE pages SET last_seen_at = ?, fetched_at = ?, status = ? WHERE url = ?", [now, now, status, url])
+        db.execute("UPDATE signal_sources SET last_seen_at = ? WHERE url = ?", [now, url])
         cursor = db.execute(
-            "UPDATE signals SET last_seen_at = ? WHERE url = ? AND gone_at IS NULL", [now, url]
+            "UPDATE signals SET last_seen_at = ? WHERE gone_at IS NULL "
+            "AND id IN (SELECT signal_id FROM signal_sources WHERE url = ?)",
+            [now, url],
         )
         return cursor.rowcount
 

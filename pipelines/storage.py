@@ -88,6 +88,8 @@ class StoragePipeline:
         for signal in stored:
             self.count(district_id, "signals")
             self.crawler.stats.inc_value("k12signals/signals_new" if signal.is_new else "k12signals/signals_seen_again")
+            if signal.changes:
+                self.crawler.stats.inc_value("k12signals/signals_updated")
             signal_item = SignalItem(
                 **{key: signal.record.get(key) for key in SignalItem.__dataclass_fields__ if key != "is_new"},
                 is_new=signal.is_new,
@@ -109,11 +111,14 @@ class StoragePipeline:
             counts = {**scope.outcomes, **self.district_counts.get(district_id, {})}
             storage.record_district_crawl(self.db, self.crawl_id, district_id, counts, district_outcome(counts))
         logger.info(
-            "Crawl %s finished (%s): %s pages stored, %s new signals, %s seen again",
+            "Crawl %s finished (%s): %s pages stored, %s unchanged, %s new signals, %s updated, %s gone, %s seen again",
             self.crawl_id,
             reason,
             stats.get("k12signals/pages_stored", 0),
+            stats.get("k12signals/incremental/unchanged_200", 0) + stats.get("k12signals/incremental/unchanged_304", 0),
             stats.get("k12signals/signals_new", 0),
+            stats.get("k12signals/signals_updated", 0),
+            stats.get("k12signals/signals_gone", 0),
             stats.get("k12signals/signals_seen_again", 0),
         )
         counts = segments.update_segments(self.db)

@@ -209,3 +209,50 @@ def test_quotes_searchable(db):
     storage.store_page(db, PAGE, [APPOINTMENT])
     rows = list(db.query("SELECT person FROM signals WHERE rowid IN (SELECT rowid FROM signals_fts WHERE signals_fts MATCH 'Whitfield')"))
     assert rows == [{"person": "Dana Whitfield"}]
+
+
+LISTING = {**PAGE, "url": "https://www.lakeview.example.org/news/", "published_at": None, "title": "News"}
+TEASER = {**APPOINTMENT, "effective_date": None, "quote": "Board names Dana Whitfield principal of Cedar Ridge Elementary School"}
+
+
+def test_listing_does_not_erase_article_date(db):
+    stored = storage.store_page(db, PAGE, [APPOINTMENT])
+    storage.store_page(db, LISTING, [TEASER])
+    signal = db["signals"].get(stored[0].record["id"])
+    assert signal["effective_date"] == "2026-07-01"
+    assert signal["url"] == PAGE["url"]
+    assert signal["quote"] == APPOINTMENT["quote"]
+    assert [event for event, _ in events(db)] == ["new"]
+
+
+def test_richer_page_replaces_evidence(db):
+    stored = storage.store_page(db, LISTING, [TEASER])
+    storage.store_page(db, PAGE, [APPOINTMENT])
+    signal = db["signals"].get(stored[0].record["id"])
+    assert signal["url"] == PAGE["url"]
+    assert signal["effective_date"] == "2026-07-01"
+
+
+def test_signal_stays_while_another_page_shows_it(db):
+    stored = storage.store_page(db, PAGE, [APPOINTMENT])
+    storage.store_page(db, LISTING, [TEASER])
+    storage.store_page(db, LISTING, [])
+    assert db["signals"].get(stored[0].record["id"])["gone_at"] is None
+    storage.store_page(db, PAGE, [])
+    assert db["signals"].get(stored[0].record["id"])["gone_at"] is not None
+
+
+def test_removed_listing_keeps_article_signal(db):
+    stored = storage.store_page(db, PAGE, [APPOINTMENT])
+    storage.store_page(db, LISTING, [TEASER])
+    assert storage.mark_page_gone(db, LISTING["url"], 404) == 0
+    assert db["signals"].get(stored[0].record["id"])["gone_at"] is None
+
+
+def test_unchanged_listing_refreshes_signal(db):
+    stored = storage.store_page(db, PAGE, [APPOINTMENT])
+    storage.store_page(db, LISTING, [TEASER])
+    before = db["signals"].get(stored[0].record["id"])["last_seen_at"]
+    time.sleep(1.1)
+    assert storage.refresh_unchanged_page(db, LISTING["url"], 304) == 1
+    assert db["signals"].get(stored[0].record["id"])["last_seen_at"] > before
