@@ -281,7 +281,7 @@ def _read_project_csv(lines: list[str], source: str, first_line: int) -> Registr
 
 def _parse_project_row(row: dict, source: str, line: int) -> District:
     where = f"{source}, line {line}"
-    raw_id = clean_cell(row.get("nces_id"))
+    raw_id = normalize_nces_id(row.get("nces_id")) or clean_cell(row.get("nces_id"))
     if not NCES_ID_PATTERN.match(raw_id):
         raise InputError(f"{where}: invalid nces_id {raw_id!r}; expected 7 digits such as 0100005")
     name = clean_cell(row.get("name"))

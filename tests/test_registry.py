@@ -113,7 +113,7 @@ def test_import_counts_and_reimport(tmp_path):
 
     first = run_cli("districts", "import", str(source), "--db", str(database))
     assert first.returncode == 0, first.stderr
-    assert "Read 4 districts" in first.stdout
+    assert "Read 4 district(s)" in first.stdout
     assert "Added 3, updated 0, unchanged 0, skipped 1" in first.stdout
     assert "skipped 1: no valid 7-digit NCES id" in first.stdout
 

@@ -26,6 +26,7 @@ class Command(ScrapyCrawlCommand):
             raise UsageError(str(error), print_help=False) from error
         if len(args) == 1 and self.crawler_process is not None:
             spider_class = self.crawler_process.spider_loader.load(args[0])
+            check_known_arguments(spider_class, opts.spargs)
             check_arguments = getattr(spider_class, "check_arguments", None)
             if check_arguments is not None:
                 check_arguments(opts.spargs)
@@ -38,3 +39,20 @@ class Command(ScrapyCrawlCommand):
         return self._crawler
 
     _crawler = None
+
+
+def check_known_arguments(spider_class, arguments: dict) -> None:
+    """Raise UsageError for a -a name the spider does not take, such as a typo of `state`.
+
+    Names that start with "_" pass: Scrapyd adds `_job` to every crawl it runs.
+    """
+    known = getattr(spider_class, "ARGUMENTS", None)
+    if known is None:
+        return
+    unknown = sorted(name for name in arguments if name not in known and not name.startswith("_"))
+    if unknown:
+        raise UsageError(
+            f"unknown spider argument(s) {', '.join(f'-a {name}=' for name in unknown)}; "
+            f"the {spider_class.name} spider takes {', '.join(known)}",
+            print_help=False,
+        )

@@ -67,6 +67,7 @@ def finishes_request(callback):
 
 class DistrictsSpider(scrapy.Spider):
     name = "districts"
+    ARGUMENTS = ("registry", "state", "nces_id", "limit", "stale_after", "since")
 
     def __init__(
         self, registry=None, state=None, nces_id=None, limit=None, stale_after=None, since=None, **kwargs
@@ -87,6 +88,7 @@ class DistrictsSpider(scrapy.Spider):
         self.stale_after = parse_stale_after(stale_after)
         # Board portals: the oldest meeting date read.
         self.since = parse_since(since)
+        self.registry_total = 0
         self.scopes: dict[str, DistrictScope] = {}
         self.district_states: dict[str, str] = {}
         self.link_extractor = LinkExtractor(deny_extensions=sorted(SKIPPED_EXTENSIONS), unique=True)
@@ -104,7 +106,7 @@ class DistrictsSpider(scrapy.Spider):
             try:
                 read_registry_file(registry)
             except InputError as error:
-                raise UsageError(f"-a registry={registry}: {error}", print_help=False) from error
+                raise UsageError(f"invalid -a registry: {error}", print_help=False) from error
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -128,6 +130,16 @@ class DistrictsSpider(scrapy.Spider):
                 "or -s CRAWL_CONTACT=... so that site owners can reach you"
             )
         districts = self.load_districts()
+        if not districts and self.registry_total > 0:
+            self.crawler.stats.set_value("k12signals/registry_empty", 1)
+            logger.error(
+                "No district with a web site matches %s among the %d districts in %s; check the -a "
+                "arguments (with -a stale_after, every matching district was crawled recently)",
+                self.crawl_arguments or "the arguments",
+                self.registry_total,
+                self.database_path,
+            )
+            raise CloseSpider("registry_empty")
         if not districts:
             self.crawler.stats.set_value("k12signals/registry_empty", 1)
             logger.error(
@@ -138,7 +150,7 @@ class DistrictsSpider(scrapy.Spider):
             )
             raise CloseSpider("registry_empty")
 
-        logger.info("Crawling %d districts from %s", len(districts), self.database_path)
+        logger.info("Crawling %d district(s) from %s", len(districts), self.database_path)
         self.crawler.stats.set_value("k12signals/districts_total", len(districts))
         for district in districts:
             # Districts start in batches: the next one starts when fewer than
@@ -199,6 +211,7 @@ class DistrictsSpider(scrapy.Spider):
             crawled_before = None
             if self.stale_after is not None:
                 crawled_before = (datetime.now(timezone.utc) - self.stale_after).strftime("%Y-%m-%dT%H:%M:%SZ")
+            self.registry_total = storage.count_districts(db)
             return storage.select_districts(
                 db, state=self.state_filter, nces_ids=ids, limit=self.limit, crawled_before=crawled_before
             )
@@ -493,7 +506,10 @@ def parse_state(value):
         return None
     code = value.strip().upper()
     if code not in VALID_STATE_CODES:
-        raise UsageError(f"invalid -a state={value!r}; expected a two-letter USPS code such as NH", print_help=False)
+        raise UsageError(
+            f"invalid -a state={value!r}: not a state; expected the two-letter USPS code of a state, DC or a territory, such as NH",
+            print_help=False,
+        )
     return code
 
 

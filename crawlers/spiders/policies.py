@@ -132,6 +132,7 @@ def select_seeds(seeds_path: str | None, state: str | None) -> list[Seed]:
 
 class PoliciesSpider(scrapy.Spider):
     name = "policies"
+    ARGUMENTS = ("seeds", "state")
 
     def __init__(self, seeds=None, state=None, **kwargs):
         super().__init__(**kwargs)

@@ -138,7 +138,7 @@ def import_file(path: Path, database: str, source: str) -> int:
 
     with_website = sum(1 for district in registry.districts if district.website)
     skipped = sum(registry.skipped.values())
-    print(f"Read {registry.read} districts from {source} ({registry.format}).")
+    print(f"Read {registry.read} district(s) from {source} ({registry.format}).")
     print(
         f"Added {counts.added}, updated {counts.updated}, unchanged {counts.unchanged}, "
         f"skipped {skipped}; {with_website} have a web site to crawl."

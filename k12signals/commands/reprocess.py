@@ -7,6 +7,7 @@ import logging
 import time
 
 from k12signals import segments, storage
+from k12signals.commands import options
 from k12signals.commands.districts import default_database
 from k12signals.detector_version import detector_version
 from k12signals.errors import InputError
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     if args.district is not None and not NCES_ID_PATTERN.match(args.district):
         raise InputError(f"invalid --district {args.district!r}; expected a 7-digit NCES id such as 3300001")
 
-    db = storage.open_database(args.db)
+    db = options.open_existing_database(args.db)
     urls = pages_to_reprocess(db, district_id=args.district, everything=args.all)
     logger.info("Reprocessing %d page(s) with detector version %s", len(urls), detector_version())
 

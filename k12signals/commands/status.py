@@ -6,6 +6,7 @@ import argparse
 import json
 
 from k12signals import storage
+from k12signals.commands import options
 from k12signals.commands.districts import default_database
 
 # Outcomes of a district's last crawl that a person should look into.
@@ -41,7 +42,7 @@ ORDER BY dc.district_id
 
 
 def run(args: argparse.Namespace) -> int:
-    db = storage.open_database(args.db)
+    db = options.open_existing_database(args.db)
 
     crawls = list(db.query("SELECT * FROM crawls ORDER BY id DESC LIMIT 5"))
     print("Last crawls:")
