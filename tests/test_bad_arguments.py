@@ -124,3 +124,18 @@ def test_every_write_inside_transaction(tmp_path):
             writes += 1
             assert in_transaction, f"write outside a transaction: {statement}"
     assert writes >= 8
+
+
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [("DISTRICT_MAX_PAGES=abc", "invalid -s DISTRICT_MAX_PAGES='abc'; expected a whole number"),
+     ("RETRY_BACKOFF_BASE=-1", "invalid -s RETRY_BACKOFF_BASE='-1'; expected a value of 0 or more")],
+)
+def test_bad_number_setting_rejected(tmp_path, setting, message):
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "districts", "-s", setting, "-s", f"SIGNALS_DB={tmp_path / 's.db'}"],
+        cwd=REPO_ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr

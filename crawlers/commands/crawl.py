@@ -24,6 +24,7 @@ class Command(ScrapyCrawlCommand):
             parse_allowed_networks(self.settings.get("CRAWL_ALLOW_NETWORKS"))
         except ValueError as error:
             raise UsageError(str(error), print_help=False) from error
+        check_number_settings(self.settings)
         if len(args) == 1 and self.crawler_process is not None:
             spider_class = self.crawler_process.spider_loader.load(args[0])
             check_known_arguments(spider_class, opts.spargs)
@@ -56,3 +57,34 @@ def check_known_arguments(spider_class, arguments: dict) -> None:
             f"the {spider_class.name} spider takes {', '.join(known)}",
             print_help=False,
         )
+
+
+# The project's numeric settings, and whether each takes a fraction.
+NUMBER_SETTINGS = {
+    "DISTRICT_MAX_PAGES": int,
+    "DISTRICT_MAX_DEPTH": int,
+    "DISTRICT_MAX_QUERY_VARIANTS": int,
+    "DISTRICT_MAX_SITEMAP_URLS": int,
+    "DISTRICT_BATCH_SIZE": int,
+    "POLICY_MAX_PAGES": int,
+    "POLICY_MAX_DEPTH": int,
+    "RETRY_TIMES": int,
+    "RETRY_BACKOFF_BASE": float,
+    "RETRY_BACKOFF_MAX": float,
+    "PROGRESS_INTERVAL": float,
+    "DOWNLOAD_DELAY": float,
+    "DOWNLOAD_TIMEOUT": float,
+}
+
+
+def check_number_settings(settings) -> None:
+    """Raise UsageError naming a numeric setting whose value is not a number or is negative."""
+    for name, kind in NUMBER_SETTINGS.items():
+        value = settings.get(name)
+        try:
+            number = kind(value)
+        except (TypeError, ValueError):
+            expected = "a whole number" if kind is int else "a number"
+            raise UsageError(f"invalid -s {name}={value!r}; expected {expected}", print_help=False) from None
+        if number < 0:
+            raise UsageError(f"invalid -s {name}={value!r}; expected a value of 0 or more", print_help=False)
