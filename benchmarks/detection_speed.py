@@ -140,7 +140,7 @@ stages, so compare rates within one run.
 Extraction plus detection runs at {share:.2f} of the bare parse rate, which
 {verdict} the aim of a quarter. The main text comes from the project's own
 extractor on the parsed tree; trafilatura (fast mode) read {fallbacks} of the
-{len(pages)} pages, those where the own extractor found under 80 characters.
+{len(pages)} pages, because the own extractor found under 80 characters of main text there.
 Detection takes {detection_share:.0%} of the time of extraction plus detection.
 """
     write_section(markdown, args.output)

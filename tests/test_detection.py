@@ -12,7 +12,7 @@ from fpdf import FPDF
 
 from k12signals.detection import detect
 from k12signals.detection.principals import resolve_month_day
-from k12signals.detection.vocabulary import expand, load_vocabulary
+from k12signals.detection.vocabulary import NormalizedText, expand, load_vocabulary
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 URL = "https://www.maplebrook.k12.nh.us/news/1"
@@ -249,3 +249,50 @@ def test_shared_cases_score():
          "--cmd", command, "--quiet", "--min-f1", "0.9"],
         capture_output=True, text=True, cwd=repo)
     assert process.returncode == 0, process.stdout + process.stderr
+
+
+def _offsets_by_character(text: str) -> tuple[str, list[int]]:
+    """Fold separators one character at a time: the reference for NormalizedText's map."""
+    separators = set(" \t\n\r\f\v-\u2010\u2011\u2012\u2013\u2014\u2015")
+    characters: list[str] = []
+    offsets: list[int] = []
+    for index, char in enumerate(text.lower()):
+        if char in separators:
+            if characters and characters[-1] != " ":
+                characters.append(" ")
+                offsets.append(index)
+            continue
+        characters.append(char)
+        offsets.append(index)
+    return "".join(characters), offsets
+
+
+@pytest.mark.parametrize("text", [
+    "Competency-based  learning",
+    "  \n leading space and trailing space \n\n",
+    "mastery -- based\t\tgrading - for all",
+    "one\u2013two \u2014 three",
+    "a",
+    "- -",
+])
+def test_normalized_text_offsets(text):
+    expected_text, expected_offsets = _offsets_by_character(text)
+    normalized = NormalizedText(text)
+    assert normalized.text == expected_text
+    mapped = [normalized.original_offset(position) for position in range(len(normalized.text))]
+    assert mapped == expected_offsets
+
+
+def test_page_without_trigger_words():
+    text = "Board Meeting\nThe board met on May 5 and approved the budget for next year.\n" * 200
+    detection = detect(text, url="https://www.example-sd.org/board")
+    assert detection.signals == []
+    assert detection.cbe_stage is None
+
+
+def test_appointment_without_word_principal():
+    text = "Jordan Ellery will lead Maple Street Elementary School starting July 1, 2026.\n"
+    detection = detect(text, url="https://www.example-sd.org/news", published_at="2026-03-01")
+    people = [signal["person"] for signal in detection.signals
+              if signal["kind"] == "principal_appointment"]
+    assert people == ["Jordan Ellery"]

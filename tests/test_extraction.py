@@ -267,8 +267,54 @@ def test_markup_line_breaks_are_spaces():
 
 
 def test_trafilatura_fallback_when_extractor_finds_nothing():
-    # Broken markup: an unclosed <nav> wraps the whole page, so the own rules keep nothing.
-    body = '<nav class="navbar"><div class="container">' + LONG_PARAGRAPH * 4 + "</div>"
+    # All text sits in an alert box, which the own rules drop as furniture.
+    body = '<div class="alert">' + LONG_PARAGRAPH * 3 + "</div>"
     result = extract_html(html_body(body), url="https://example.org/p")
     assert result.used_fallback
     assert "competency-based grading" in result.text
+
+
+def test_unclosed_nav_wrapping_page_is_walked():
+    # Broken markup: an unclosed <nav> wraps the whole page, menu and content.
+    body = ('<nav class="navbar"><ul><li><a href="/a">About</a></li><li><a href="/b">Board</a></li>'
+            '</ul><div class="container">' + LONG_PARAGRAPH * 4 + "</div>")
+    result = extract_html(html_body(body), url="https://example.org/p")
+    assert not result.used_fallback
+    assert "competency-based grading" in result.text
+
+
+def test_mega_menu_nav_is_still_dropped():
+    links = "".join(f'<li><a href="/p{index}">Menu entry number {index}</a></li>'
+                    for index in range(40))
+    body = f'<nav><ul>{links}</ul></nav><div class="wrapper">' + LONG_PARAGRAPH * 2 + "</div>"
+    result = extract_html(html_body(body), url="https://example.org/p")
+    assert "Menu entry" not in result.text
+    assert "competency-based grading" in result.text
+
+
+def test_aspnet_form_wrapping_page_is_walked():
+    body = ('<form id="aspnetForm" method="post"><input type="hidden" name="__VIEWSTATE">'
+            '<div class="wrapper">' + LONG_PARAGRAPH * 4 + "</div></form>")
+    result = extract_html(html_body(body), url="https://example.org/p")
+    assert not result.used_fallback
+    assert "competency-based grading" in result.text
+
+
+MEETING_ROWS = "".join(
+    f'<div class="fsCalendarEvent"><p>May {day}, 2026</p><p>Regular Board Meeting, 6:00 PM,'
+    f' District Service Center, 100 Main Street</p></div>' for day in (5, 12, 19, 26))
+
+
+def test_calendar_kept_when_it_is_the_content():
+    body = f'<main><h1>Board Meetings</h1><div class="fsCalendar fsList">{MEETING_ROWS}</div></main>'
+    page = extract(html_body(body), url="https://example.org/board/meetings")
+    assert "Regular Board Meeting" in page.text
+    assert "May 26, 2026" in page.text
+
+
+def test_calendar_beside_content_is_dropped():
+    body = (f'<main><h1>Board News</h1>{LONG_PARAGRAPH * 4}'
+            f'<div class="upcoming-events">{MEETING_ROWS}</div></main>')
+    page = extract(html_body(body), url="https://example.org/news")
+    assert "competency-based grading" in page.text
+    assert "Regular Board Meeting" not in page.text

@@ -68,6 +68,8 @@ def detect_cbe(context: PageContext) -> tuple[list[dict], str | None]:
     if any(hit.category == "cbe_vendor" for hit in context.hits):
         return [], None
     masked = _masks(context)
+    if not _strong_hits(context, 0, len(context.text), masked):
+        return [], None
     candidates: list[tuple[Sentence, bool]] = []
     foreign_paragraphs: set[int] = set()
     page_has_foreign = False

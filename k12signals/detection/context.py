@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from k12signals.detection.segments import Paragraph, Sentence, sentences
@@ -52,28 +53,63 @@ _OWN_WORDS = re.compile(
 
 @dataclass
 class PageContext:
+    """A page's text and what the detectors read from it.
+
+    Sentences, paragraphs and district names are computed on first use, because
+    most pages have no phrase that any detector acts on and never need them.
+    """
+
     text: str
     url: str | None
     source_type: str
     state: str | None
     published_at: str | None
     page_starts: list[int] | None
-    sentences: list[Sentence] = field(default_factory=list)
-    paragraphs: list[Paragraph] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
-    own_names: set[str] = field(default_factory=set)
-    foreign_names: set[str] = field(default_factory=set)
 
     @classmethod
     def build(cls, text: str, *, url: str | None, source_type: str, state: str | None,
               published_at: str | None, page_starts: list[int] | None) -> PageContext:
         context = cls(text, url, source_type or "district_site",
                       (state or "").upper() or None, published_at, page_starts)
-        context.sentences, context.paragraphs = sentences(text)
         context.hits = phrase_matcher().find(NormalizedText(text))
         context._hit_starts = [hit.start for hit in context.hits]
-        context._find_names()
         return context
+
+    @cached_property
+    def _segments(self) -> tuple[list[Sentence], list[Paragraph]]:
+        return sentences(self.text)
+
+    @property
+    def sentences(self) -> list[Sentence]:
+        return self._segments[0]
+
+    @property
+    def paragraphs(self) -> list[Paragraph]:
+        return self._segments[1]
+
+    @cached_property
+    def _names(self) -> tuple[set[str], set[str]]:
+        return self._find_names()
+
+    @property
+    def own_names(self) -> set[str]:
+        return self._names[0]
+
+    @property
+    def foreign_names(self) -> set[str]:
+        return self._names[1]
+
+    @cached_property
+    def _foreign_pattern(self) -> re.Pattern | None:
+        """One pattern that finds any foreign district name as whole words."""
+        if not self.foreign_names:
+            return None
+        alternatives = "|".join(re.escape(name) for name in sorted(self.foreign_names))
+        return re.compile(r"\b(?:" + alternatives + r")\b")
+
+    def has_category(self, category: str) -> bool:
+        return any(hit.category == category for hit in self.hits)
 
     def hits_in(self, start: int, end: int, category: str | None = None) -> list[Hit]:
         index = bisect_left(self._hit_starts, start)
@@ -94,14 +130,17 @@ class PageContext:
             return None
         return max(1, bisect_left(self.page_starts, offset + 1))
 
-    def _find_names(self) -> None:
+    def _find_names(self) -> tuple[set[str], set[str]]:
         """Sort district names on the page into the page's own and other districts.
 
         The own district is the one whose name, without spaces, appears in the
         URL's host name; any other district named on the page is foreign.
+        Returns (own names, foreign names).
         """
         host = urlsplit(self.url or "").hostname or ""
-        host_key = re.sub(r"[^a-z0-9]", "", host.lower())
+        host_key = _key(host)
+        own_names: set[str] = set()
+        foreign_names: set[str] = set()
         names = set()
         for match in _DISTRICT_SUFFIX.finditer(self.text):
             words = match.group(1).split()
@@ -109,37 +148,31 @@ class PageContext:
                 words.pop()
             names.add(" ".join(words))
         if host_key:
-            for match in _CAPITALIZED.finditer(self.text):
-                words = match.group(0).split()
-                for size in range(len(words), 0, -1):
-                    for first in range(0, len(words) - size + 1):
-                        name = " ".join(words[first:first + size])
-                        key = re.sub(r"[^a-z0-9]", "", name.lower())
-                        if len(key) >= 6 and key in host_key and name.lower() not in _GENERIC:
-                            self.own_names.add(name)
+            own_names.update(_host_names(self.text, host_key))
         for name in names:
-            key = re.sub(r"[^a-z0-9]", "", name.lower())
+            key = _key(name)
             if len(key) >= 4 and key in host_key:
-                self.own_names.add(name)
-        if not self.own_names and names:
+                own_names.add(name)
+        if not own_names and names:
             # Without a match in the host name, the district named most often is the page's own.
             counts = {name: self.text.count(name) for name in names
                       if not set(name.split()) & _NOT_DISTRICT_NAME}
             if counts:
                 top = max(counts, key=counts.get)
-                top_key = re.sub(r"[^a-z0-9]", "", top.lower())
+                top_key = _key(top)
                 # Hosts often shorten the name ("Pemi Notch" at pemigewasset-coop), so
                 # only the first letters must match. A host that shares none belongs
                 # to another district writing about this one.
                 if (not host_key or top_key[:4] in host_key) and \
                         list(counts.values()).count(counts[top]) == 1:
-                    self.own_names.add(top)
-        for name in names - self.own_names:
-            if any(name in own or own in name for own in self.own_names):
+                    own_names.add(top)
+        for name in names - own_names:
+            if any(name in own or own in name for own in own_names):
                 continue
             if set(name.split()) & _NOT_DISTRICT_NAME:
                 continue
-            self.foreign_names.add(name)
+            foreign_names.add(name)
+        return own_names, foreign_names
 
     def mentions_own(self, passage: str) -> bool:
         """Tell whether a passage is about the page's own district (or state, on a state page).
@@ -149,7 +182,7 @@ class PageContext:
         """
         if any(name in passage for name in self.own_names):
             return True
-        if any(re.search(r"\b" + re.escape(name) + r"\b", passage) for name in self.foreign_names):
+        if self._foreign_pattern and self._foreign_pattern.search(passage):
             return False
         if self.source_type == "state_policy" and self.state:
             name = STATE_NAMES.get(self.state, "")
@@ -158,7 +191,7 @@ class PageContext:
         return bool(_OWN_WORDS.search(passage))
 
     def mentions_foreign(self, passage: str) -> bool:
-        if any(re.search(r"\b" + re.escape(name) + r"\b", passage) for name in self.foreign_names):
+        if self._foreign_pattern and self._foreign_pattern.search(passage):
             return True
         own_state = STATE_NAMES.get(self.state or "", "")
         for match in _STATE_PATTERN.finditer(passage):
@@ -169,3 +202,37 @@ class PageContext:
                 if before.endswith("in ") or after.startswith("'s"):
                     return True
         return False
+
+
+_NOT_KEY_CHARACTER = re.compile(r"[^a-z0-9]")
+
+
+def _key(name: str) -> str:
+    """Lower-case letters and digits of a name, for comparison with a host name."""
+    return _NOT_KEY_CHARACTER.sub("", name.lower())
+
+
+def _host_names(text: str, host_key: str) -> set[str]:
+    """Capitalized word sequences of the text whose letters and digits appear in the host name.
+
+    A sequence's key is the concatenation of its words' keys, so a sequence can
+    only be in the host name when each of its words is. Runs with no such word,
+    nearly all of them, are skipped without trying their sub-sequences.
+    """
+    found: set[str] = set()
+    seen_runs: set[str] = set()
+    for match in _CAPITALIZED.finditer(text):
+        run = match.group(0)
+        if run in seen_runs:
+            continue
+        seen_runs.add(run)
+        words = run.split()
+        if not any(_key(word) in host_key for word in words):
+            continue
+        for size in range(len(words), 0, -1):
+            for first in range(0, len(words) - size + 1):
+                name = " ".join(words[first:first + size])
+                key = _key(name)
+                if len(key) >= 6 and key in host_key and name.lower() not in _GENERIC:
+                    found.add(name)
+    return found

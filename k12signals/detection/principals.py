@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
+from functools import lru_cache
 
 from k12signals.detection.context import PageContext
 from k12signals.detection.names import SCHOOL_WORDS, Name, is_bare_name, people, schools
 from k12signals.detection.quotes import quote_span
 from k12signals.detection.segments import Sentence, clauses, is_heading_line
-from k12signals.detection.vocabulary import current_vocabulary
+from k12signals.detection.vocabulary import ENVIRONMENT_VARIABLE, load_vocabulary
 from k12signals.extraction.dates import MONTH, DATE_PATTERN, match_to_iso
 
 _POSITION = re.compile(
@@ -49,7 +51,12 @@ def _words(phrases: list[str]) -> re.Pattern:
 
 
 def _patterns() -> dict[str, re.Pattern]:
-    settings = current_vocabulary().get("principal", {})
+    return _compiled_patterns(os.environ.get(ENVIRONMENT_VARIABLE) or None)
+
+
+@lru_cache(maxsize=4)
+def _compiled_patterns(extra_path: str | None) -> dict[str, re.Pattern]:
+    settings = load_vocabulary(extra_path).get("principal", {})
     return {
         "appointment": _words(settings.get("appointment_cues", ["appointed"])),
         "departure": _words(settings.get("departure_cues", ["retire"])),
@@ -113,9 +120,16 @@ def _surname(person: str) -> str:
     return person.split()[-1]
 
 
+# A clause yields an appointment only with one of these: _POSITION needs the word
+# "principal", and _LEADS_WORDS finds a post given without it.
+_LEADS_WORDS = re.compile(r"\b(?:will|to)\s+(?:lead|head)\b")
+
+
 def detect_principals(context: PageContext) -> list[dict]:
-    patterns = _patterns()
     text = context.text
+    if "principal" not in text.lower() and not _LEADS_WORDS.search(text):
+        return []
+    patterns = _patterns()
     found: dict[str, dict] = {}
     last_date: str | None = None
     section: str | None = None
@@ -164,10 +178,11 @@ def _clause_appointments(context: PageContext, start: int, end: int, sentence: S
                          by_paragraph: dict[int, list[Sentence]]) -> list[dict]:
     text = context.text
     clause = text[start:end]
-    masked = [(m.start(), m.end()) for m in patterns["lookalike"].finditer(clause)]
-    positions = [m for m in _POSITION.finditer(clause)
-                 if not any(a <= m.start() < b for a, b in masked)]
-    if not positions and not re.search(r"\b(?:will|to)\s+(?:lead|head)\b", clause):
+    positions = list(_POSITION.finditer(clause))
+    if positions:
+        masked = [(m.start(), m.end()) for m in patterns["lookalike"].finditer(clause)]
+        positions = [m for m in positions if not any(a <= m.start() < b for a, b in masked)]
+    if not positions and not _LEADS_WORDS.search(clause):
         return []
 
     bullet = _BULLET.match(clause)

@@ -11,6 +11,7 @@ import itertools
 import os
 import re
 import tomllib
+from bisect import bisect_right
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -19,6 +20,7 @@ import ahocorasick
 
 ENVIRONMENT_VARIABLE = "K12SIGNALS_VOCABULARY"
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]+")
+_SEPARATOR_RUNS = re.compile(r"[\s\-\u2010-\u2015]{2,}")
 _BRACES = re.compile(r"\{([^{}]*)\}")
 
 
@@ -78,36 +80,42 @@ class Hit:
 
 
 class NormalizedText:
-    """A lower-cased copy of a text with hyphens and white space folded, mapped to the original."""
+    """A lower-cased copy of a text with hyphens and white space folded, mapped to the original.
+
+    Folding changes lengths only where a run of two or more separators becomes
+    one space, or where leading separators are dropped. The map to the original
+    therefore stores one (normalized start, original start) pair per stretch
+    between such runs, not one offset per character.
+    """
 
     def __init__(self, text: str) -> None:
-        # Built from runs rather than characters, so that long pages stay fast.
         lowered = text.lower()
         if len(lowered) != len(text):
             # A few characters (such as "İ") lengthen when lowered; keep those as they are.
             lowered = "".join(char.lower() if len(char.lower()) == 1 else char for char in text)
         lowered = lowered.replace("\u2018", "'").replace("\u2019", "'")
-        pieces: list[str] = []
-        offsets: list[int] = []
-        position = 0
-        for match in _SEPARATORS.finditer(lowered):
-            if match.start() > position:
-                pieces.append(lowered[position:match.start()])
-                offsets.extend(range(position, match.start()))
-            if pieces:
-                pieces.append(" ")
-                offsets.append(match.start())
-            position = match.end()
-        if position < len(lowered):
-            pieces.append(lowered[position:])
-            offsets.extend(range(position, len(lowered)))
-        offsets.append(len(text))
-        self.text = "".join(pieces)
-        self.offsets = offsets
+        leading = _SEPARATORS.match(lowered)
+        first = leading.end() if leading else 0
+        normalized_starts = [0]
+        original_starts = [first]
+        for run in _SEPARATOR_RUNS.finditer(lowered, first):
+            # The run becomes one space at its first position; the text after it
+            # starts a new stretch.
+            normalized_start = run.start() - original_starts[-1] + normalized_starts[-1] + 1
+            normalized_starts.append(normalized_start)
+            original_starts.append(run.end())
+        self.text = _SEPARATORS.sub(" ", lowered[first:])
+        self._normalized_starts = normalized_starts
+        self._original_starts = original_starts
+
+    def original_offset(self, position: int) -> int:
+        """Map a position of the normalized text to the original text."""
+        stretch = bisect_right(self._normalized_starts, position) - 1
+        return self._original_starts[stretch] + position - self._normalized_starts[stretch]
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Map a [start, end) span of the normalized text back to the original text."""
-        return self.offsets[start], self.offsets[end - 1] + 1
+        return self.original_offset(start), self.original_offset(end - 1) + 1
 
 
 class PhraseMatcher:

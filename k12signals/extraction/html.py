@@ -46,7 +46,8 @@ _HTML_PARSER = lxml.etree.HTMLParser(remove_comments=False)
 # _MIN_PAGE_TEXT characters of visible text, trafilatura reads the page instead.
 _MIN_MAIN_TEXT = 80
 _MIN_PAGE_TEXT = 400
-_HREFS = lxml.etree.XPath("//a/@href")
+# Plain strings: the default "smart" strings keep a reference to their element each.
+_HREFS = lxml.etree.XPath("//a/@href", smart_strings=False)
 # Links that urljoin returns unchanged (absolute) or appends to the site's origin
 # (root-relative): no dot segments, white space, backslashes or empty query.
 _PLAIN_ABSOLUTE = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d+)?(?:/(?!\.\.?(?:/|$|[?#]))[^\s\\/?#]*)*/?(?:\?[^\s\\#]+)?(?:#\S*)?\Z")

@@ -86,7 +86,7 @@ _LINK_LIST_MIN_SHARE = 0.8
 
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
-_SPACES = re.compile(r"[ \t\n\r\f\v\xa0\u2000-\u200b\u202f\u205f\u3000]+")
+_LINE_SPACES = re.compile(r"[ \t\r\f\v\xa0\u2000-\u200b\u202f\u205f\u3000]+")
 
 
 @dataclass
@@ -146,17 +146,27 @@ def _visible_length(element: lxml.etree._Element) -> int:
     return len(text_of(element)) - hidden
 
 
-def _content_candidates(body: lxml.etree._Element) -> list[list[lxml.etree._Element]]:
-    """Return the content-marked elements under body, one list per tier of trust."""
+def _content_candidates(body: lxml.etree._Element,
+                        calendars: list | None = None) -> list[list[lxml.etree._Element]]:
+    """Return the content-marked elements under body, one list per tier of trust.
+
+    When given, `calendars` collects the elements whose class, id or role names a
+    calendar or event listing, in document order, so that no second pass is needed.
+    """
     tiers: list[list[lxml.etree._Element]] = [[], [], [], []]
     for element in body.iter(lxml.etree.Element):
         tag = element.tag
+        attributes = element.attrib
+        if calendars is not None and attributes:
+            # Searching the raw attribute text first spares most elements the word split.
+            hint = _CALENDAR_HINT.search(" ".join(attributes.values()))
+            if hint and _calendar_furniture(_marks(element)):
+                calendars.append(element)
         if tag == "main":
             tiers[_TIER_MAIN].append(element)
             continue
         if tag == "article":
             tiers[_TIER_ARTICLE].append(element)
-        attributes = element.attrib
         if not attributes:
             continue
         if attributes.get("role") == "main":
@@ -172,17 +182,18 @@ def _content_candidates(body: lxml.etree._Element) -> list[list[lxml.etree._Elem
     return tiers
 
 
-def find_container(body: lxml.etree._Element,
-                   body_length: int) -> tuple[lxml.etree._Element | None, set]:
+def find_container(body: lxml.etree._Element, body_length: int,
+                   calendars: list | None = None) -> tuple[lxml.etree._Element | None, set]:
     """Return the element that holds the page's content or None to walk the whole body.
 
     Also return the content-marked elements and their ancestors, which no class
     or id rule may drop: a wrapper named "page-w-sidebar-container" that contains
-    the page's <section id="main"> is layout, not a sidebar.
+    the page's <section id="main"> is layout, not a sidebar. `calendars` is
+    passed on to _content_candidates.
     """
     protected: set = set()
     container = None
-    for tier, matches in enumerate(_content_candidates(body)):
+    for tier, matches in enumerate(_content_candidates(body, calendars)):
         if not matches:
             continue
         if tier != _TIER_ARTICLE:
@@ -210,13 +221,75 @@ def find_container(body: lxml.etree._Element,
     return container, protected
 
 
+# Tags skipped whole as menus or forms, unless one wraps most of the page: an
+# unclosed <nav> or <header> swallows the rest of the body, and ASP.NET WebForms
+# pages put the whole body inside one <form>.
+_WRAPPER_TAGS = ("nav", "header", "form")
+_WRAPPER_MIN_SHARE = 0.5
+# Such a wrapper is a menu after all when at least this share of its text is link text.
+_WRAPPER_MAX_LINK_SHARE = 0.5
+# Calendar and event listings are furniture beside a page's content, but on a
+# meeting-list page they are the content. They are kept when together they contain
+# at least this share of the content container's text (or the body's, without one).
+_CALENDAR_MIN_SHARE = 0.5
+_CALENDAR_WORDS = frozenset({"calendar", "events", "upcoming", "upcomingevents"})
+_CALENDAR_HINT = re.compile(r"calendar|event|upcoming", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4096)
+def _calendar_furniture(marks: str) -> bool:
+    words = set(_NON_WORD.split(_CAMEL_BOUNDARY.sub(" ", marks).lower()))
+    if words & _CALENDAR_WORDS:
+        return True
+    joined = "".join(sorted(words))
+    return "calendar" in joined or "upcoming" in joined
+
+
+def _page_wrappers(body: lxml.etree._Element, body_length: int) -> set:
+    """Return the <nav>, <header> and <form> elements that wrap most of the body's text."""
+    wrappers = set()
+    for element in body.iter(*_WRAPPER_TAGS):
+        length = _visible_length(element)
+        if length < _WRAPPER_MIN_SHARE * body_length:
+            continue
+        link_length = sum(len(text_of(link)) for link in element.iter("a"))
+        if link_length < _WRAPPER_MAX_LINK_SHARE * length:
+            wrappers.add(element)
+    return wrappers
+
+
+def _content_calendars(calendars: list, container: lxml.etree._Element | None,
+                       scope_length: int) -> set:
+    """Return the calendar elements that together contain most of the content's text.
+
+    The content is the container, or the whole body when `container` is None,
+    and `scope_length` is the length of its visible text.
+    """
+    if container is not None:
+        calendars = [element for element in calendars
+                     if any(ancestor is container for ancestor in element.iterancestors())]
+    if not calendars:
+        return set()
+    members = set(calendars)
+    outermost = [element for element in calendars
+                 if not any(ancestor in members for ancestor in element.iterancestors())]
+    if sum(_visible_length(element) for element in outermost) < _CALENDAR_MIN_SHARE * scope_length:
+        return set()
+    return members
+
+
 def read_page_text(tree: lxml.etree._Element) -> PageText:
     """Walk the body once and return its main text lines and date lines."""
     body = tree.find("body")
     if body is None:
         body = tree
     body_length = _visible_length(body)
-    container, container_path = find_container(body, body_length)
+    calendar_elements: list = []
+    container, container_path = find_container(body, body_length, calendar_elements)
+    wrappers = _page_wrappers(body, body_length) if body_length else set()
+    scope_length = _visible_length(container) if container is not None else body_length
+    calendars = _content_calendars(calendar_elements, container, scope_length) \
+        if scope_length and calendar_elements else set()
 
     date_parts: list[str] = []
     main_parts: list[str] = []
@@ -235,9 +308,12 @@ def read_page_text(tree: lxml.etree._Element) -> PageText:
     def walk(element, date_on: bool, main_on: bool, in_container: bool, in_cell: bool,
              in_link: bool) -> None:
         tag = element.tag
-        if tag in _SKIPPED_TAGS:
+        if tag in _SKIPPED_TAGS and element not in wrappers:
             return
-        on_path = element in container_path if container_path else False
+        # A wrapper is walked like an ancestor of the content: neither its tag
+        # nor its class drops it.
+        on_path = (element in container_path if container_path else False) or \
+            (element in wrappers if wrappers else False)
         marks = _marks(element)
         if date_on and tag not in _DATE_KEPT_CONTAINERS:
             if tag == "header" and element.getparent() is body:
@@ -250,7 +326,8 @@ def read_page_text(tree: lxml.etree._Element) -> PageText:
         elif main_on and not on_path and tag not in _DATE_KEPT_CONTAINERS:
             if tag in _MAIN_SKIPPED_TAGS:
                 main_on = False
-            elif marks and _main_furniture(marks, not in_container):
+            elif marks and _main_furniture(marks, not in_container) and \
+                    element not in calendars:
                 main_on = False
             elif tag == "header" and not in_container:
                 main_on = False
@@ -318,9 +395,10 @@ def read_page_text(tree: lxml.etree._Element) -> PageText:
 
 
 def _date_lines(text: str) -> list[str]:
+    # One substitution over the whole text: _LINE_SPACES leaves the line breaks alone.
     lines = []
-    for line in text.split("\n"):
-        line = _SPACES.sub(" ", line).strip()
+    for line in _LINE_SPACES.sub(" ", text).split("\n"):
+        line = line.strip()
         if line:
             lines.append(line)
     return lines
@@ -328,12 +406,12 @@ def _date_lines(text: str) -> list[str]:
 
 def _main_lines(text: str) -> list[str]:
     lines = []
-    for line in text.split("\n"):
+    for line in _LINE_SPACES.sub(" ", text).split("\n"):
         if _CELL_BREAK in line:
-            cells = [_SPACES.sub(" ", cell).strip() for cell in line.split(_CELL_BREAK)]
+            cells = [cell.strip() for cell in line.split(_CELL_BREAK)]
             line = "\t".join(cell for cell in cells if cell)
         else:
-            line = _SPACES.sub(" ", line).strip()
+            line = line.strip()
         if line:
             lines.append(line)
     return lines
