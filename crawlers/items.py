@@ -39,6 +39,11 @@ class PageItem:
     signals: list[dict[str, Any]] = field(default_factory=list)
     detector_version: str | None = None
 
+    @property
+    def owner(self) -> str:
+        """The page's district or state, for log lines."""
+        return f"District {self.district_id}" if self.district_id else f"State {self.state}"
+
 
 @dataclass
 class SignalItem:

@@ -40,11 +40,6 @@ class DetectionPipeline:
             self.stats.inc_value(f"k12signals/signals/{signal['kind']}")
         if result.signals:
             logger.info(
-                "%s: %d signal(s) on %s", source_label(item), len(result.signals), item.url
+                "%s: %d signal(s) on %s", item.owner, len(result.signals), item.url
             )
         return item
-
-
-def source_label(item: PageItem) -> str:
-    """Who a page belongs to, for log lines: a district id, or a state for agency pages."""
-    return f"District {item.district_id}" if item.district_id else f"State {item.state}"

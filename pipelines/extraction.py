@@ -35,15 +35,10 @@ class ExtractionPipeline:
 
         if page.error:
             self.stats.inc_value("k12signals/extraction/errors")
-            logger.warning("%s: could not read %s: %s", source_label(item), item.url, page.error)
+            logger.warning("%s: could not read %s: %s", item.owner, item.url, page.error)
         elif not page.text.strip():
             self.stats.inc_value("k12signals/extraction/empty")
-            logger.info("%s: no main text in %s", source_label(item), item.url)
+            logger.info("%s: no main text in %s", item.owner, item.url)
         else:
             self.stats.inc_value("k12signals/extraction/pages")
         return item
-
-
-def source_label(item: PageItem) -> str:
-    """Who a page belongs to, for log lines: a district id, or a state for agency pages."""
-    return f"District {item.district_id}" if item.district_id else f"State {item.state}"
