@@ -6,7 +6,7 @@ One run measures:
    storage) against benchmarks/bare_spider.py, which fetches the same pages
    and does nothing with them, in pages per second;
 2. the re-crawl: a second `scrapy crawl districts` of the unchanged sites into
-   the same database, its 304 answers and skipped pages, and its bytes and
+   the same database, its 304 responses and skipped pages, and its bytes and
    time as fractions of the first crawl's;
 3. peak memory: the maximum resident set size (ru_maxrss from wait4, the
    figure GNU time -v reports) of the first crawl, and of a crawl of
@@ -52,10 +52,9 @@ SECTION = "## Crawl throughput, re-crawl and memory"
 
 # Settings of every benchmark crawl, bare or full. CONCURRENT_REQUESTS_PER_DOMAIN
 # equals CONCURRENT_REQUESTS because Scrapy's download slot is the host name
-# without the port: all the sites on 127.0.0.1 share one slot.
+# without the port, so all the sites on 127.0.0.1 share one slot.
 COMMON_SETTINGS = {
     "DOWNLOAD_DELAY": "0",
-    "RANDOMIZE_DOWNLOAD_DELAY": "False",
     "AUTOTHROTTLE_ENABLED": "False",
     "CONCURRENT_REQUESTS": "32",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "32",
@@ -104,6 +103,8 @@ class CrawlRun:
     max_rss_mb: float
     stats: dict
     log_path: Path
+    load_average: float
+    """One-minute load average of the machine when the crawl ended; other work on the machine slows the crawl."""
 
     @property
     def elapsed(self) -> float:
@@ -172,10 +173,10 @@ def run_scrapy(label: str, command: list[str], cwd: Path, workdir: Path, timeout
 
     stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else {}
     run = CrawlRun(label, command, process.returncode, wall, usage.ru_utime + usage.ru_stime,
-                   usage.ru_maxrss / 1024, stats, log_path)
+                   usage.ru_maxrss / 1024, stats, log_path, os.getloadavg()[0])
     print(f"[{label}] exit {run.returncode}, {run.responses} responses in {run.elapsed:.1f} s "
           f"({run.pages_per_second:.1f}/s), {run.response_bytes / 1e6:.1f} MB, CPU {run.cpu_seconds:.1f} s, "
-          f"max RSS {run.max_rss_mb:.0f} MB", flush=True)
+          f"max RSS {run.max_rss_mb:.0f} MB, load {run.load_average:.1f}", flush=True)
     if run.returncode != 0 or not stats:
         raise SystemExit(f"[{label}] crawl failed with exit status {run.returncode}; see {log_path}")
     return run
@@ -296,8 +297,8 @@ def render(results: dict, args, command: str) -> str:
         "are responses over Scrapy's `elapsed_time_seconds`, which leaves out interpreter start-up. "
         "The sites are served from the benchmark's own process, on the same two cores.",
         "",
-        "| crawl | responses | seconds | pages/s | MB received | CPU s | max RSS MB |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| crawl | responses | seconds | pages/s | MB received | CPU s | max RSS MB | load |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     runs = [("bare Scrapy spider (benchmarks/bare_spider.py)", bare), ("districts, first crawl", first),
             ("districts, second crawl, sites unchanged", second)]
@@ -305,13 +306,14 @@ def render(results: dict, args, command: str) -> str:
         runs.append((f"districts, {args.memory_districts} sites of {args.memory_pages} documents", results["big"]))
     for name, run in runs:
         lines.append(f"| {name} | {run.responses} | {run.elapsed:.1f} | {run.pages_per_second:.1f} | "
-                     f"{run.response_bytes / 1e6:.1f} | {run.cpu_seconds:.1f} | {run.max_rss_mb:.0f} |")
+                     f"{run.response_bytes / 1e6:.1f} | {run.cpu_seconds:.1f} | {run.max_rss_mb:.0f} | "
+                     f"{run.load_average:.1f} |")
     lines += [
         "",
         f"- Throughput: the districts crawl runs at {throughput_ratio:.2f} of the bare spider's pages per second "
         f"(aim 0.8 or better: {verdict(throughput_ratio >= 0.8)}).",
-        f"- Second crawl: {not_modified} of {second.responses} responses were 304 and {skipped} more pages were "
-        f"skipped because their body hash had not changed; it received {bytes_ratio:.1%} of the first crawl's "
+        f"- Second crawl: {not_modified} of {second.responses} responses were 304, and {skipped} more pages were "
+        f"skipped because their body hash had not changed. It received {bytes_ratio:.1%} of the first crawl's "
         f"bytes (aim at most 15%: {verdict(bytes_ratio <= 0.15)}) in {time_ratio:.1%} of its time "
         f"(aim at most 25%: {verdict(time_ratio <= 0.25)}).",
         f"- Signals stored by the first crawl: {signals}.",

@@ -290,6 +290,10 @@ class SiteRequestHandler(BaseHTTPRequestHandler):
     """Serve one district's documents, robots.txt, and 304 to a matching conditional request."""
 
     server_version = "DistrictSiteFarm/1"
+    # Persistent connections, as real web servers keep them; a connection idle
+    # for `timeout` seconds is closed, so that idle ones do not pile up.
+    protocol_version = "HTTP/1.1"
+    timeout = 5
 
     def do_GET(self):  # noqa: N802 - http.server's naming
         self.server.farm.count_request()
@@ -309,7 +313,7 @@ class SiteRequestHandler(BaseHTTPRequestHandler):
         self.send_document(200, document.body, document.content_type, validators)
 
     def not_modified(self, document: Document) -> bool:
-        # RFC 9110 section 13.2.2: If-None-Match wins over If-Modified-Since.
+        # If-None-Match takes precedence over If-Modified-Since when a request has both, as HTTP requires.
         if_none_match = self.headers.get("If-None-Match")
         if if_none_match is not None:
             return document.etag in [tag.strip() for tag in if_none_match.split(",")] or if_none_match.strip() == "*"
@@ -324,7 +328,8 @@ class SiteRequestHandler(BaseHTTPRequestHandler):
     def send_document(self, status: int, body: bytes, content_type: str, headers: dict[str, str]) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(body)))
+        if status != 304:
+            self.send_header("Content-Length", str(len(body)))
         for name, value in headers.items():
             self.send_header(name, value)
         self.end_headers()

@@ -9,23 +9,29 @@ from __future__ import annotations
 
 import hashlib
 import os
+from importlib import resources
 from functools import lru_cache
 from pathlib import Path
 
-PACKAGE_ROOT = Path(__file__).resolve().parent
-HASHED_FOLDERS = ("detection", "extraction")
+# Packages whose code and data decide what the detectors report.
+HASHED_PACKAGES = ("k12signals.detection", "k12signals.extraction")
 VOCABULARY_VARIABLE = "K12SIGNALS_VOCABULARY"
 
 
 @lru_cache(maxsize=1)
 def detector_version() -> str:
-    """Hash of the detection and extraction code, the vocabulary and any user vocabulary file."""
+    """Hash of the detection and extraction code, the vocabulary and any user vocabulary file.
+
+    The files are read through importlib.resources, so the version is the
+    same when the project runs from a zipped egg, as Scrapyd runs it.
+    """
     digest = hashlib.sha256()
-    for folder in HASHED_FOLDERS:
-        for path in sorted((PACKAGE_ROOT / folder).glob("*")):
-            if path.suffix in (".py", ".toml"):
-                digest.update(path.name.encode("utf-8"))
-                digest.update(path.read_bytes())
+    for package in HASHED_PACKAGES:
+        entries = sorted(resources.files(package).iterdir(), key=lambda entry: entry.name)
+        for entry in entries:
+            if entry.is_file() and entry.name.endswith((".py", ".toml")):
+                digest.update(entry.name.encode("utf-8"))
+                digest.update(entry.read_bytes())
     extra = os.environ.get(VOCABULARY_VARIABLE)
     if extra and Path(extra).is_file():
         digest.update(Path(extra).read_bytes())
