@@ -296,3 +296,107 @@ def test_appointment_without_word_principal():
     people = [signal["person"] for signal in detection.signals
               if signal["kind"] == "principal_appointment"]
     assert people == ["Jordan Ellery"]
+
+
+# Quotes: the passage a reader sees must show the stage and the reported fields.
+
+def test_cbe_quote_shows_stage_evidence():
+    text = ("Maplebrook Stories\n"
+            "Families can learn more at our competency-based learning information night each fall.\n"
+            "Maplebrook School District has used competency-based learning in all of its schools "
+            "for the past six years.\n")
+    result = detect(text, url=URL, published_at="2026-03-01")
+    quote = kinds(result, "cbe_language")[0]["quote"]
+    assert result.cbe_stage == "mature"
+    assert "all of its schools for the past six years" in quote
+    assert "information night" not in quote
+    assert quote in text
+
+
+def test_cbe_quote_prefers_body_to_headline():
+    text = ("Three Elementary Schools in First Year of Personalized, Competency-Based Learning\n"
+            "Students at Alder, Birch and Cedar elementary schools are in the first year of a "
+            "competency-based learning pilot.\n")
+    quote = kinds(detect(text, url=URL, published_at="2026-03-01"), "cbe_language")[0]["quote"]
+    assert quote.startswith("Students at Alder")
+    assert "pilot" in quote
+    assert quote in text
+
+
+def test_cbe_quote_adds_neighbour_with_stage_cue():
+    text = ("This fall our seventh graders began receiving proficiency-based report cards. "
+            "The pilot, now in its first year, covers four core subjects.\n")
+    result = detect(text, url=URL, published_at="2026-03-01")
+    quote = kinds(result, "cbe_language")[0]["quote"]
+    assert result.cbe_stage == "early"
+    assert "proficiency-based report cards" in quote
+    assert "The pilot, now in its first year" in quote
+    assert quote in text
+
+
+def test_retreat_quote_has_retreat_verb():
+    text = ("Our middle school has used standards-based grading since 2019. "
+            "Parents have asked many questions about it.\n"
+            "The board voted to discontinue standards-based grading at the end of this year.\n")
+    result = detect(text, url=URL, published_at="2026-03-01")
+    quote = kinds(result, "cbe_language")[0]["quote"]
+    assert result.cbe_stage == "retreat"
+    assert "discontinue" in quote
+
+
+def test_policy_title_is_not_reach():
+    # "Graduation Requirements" names the policy; the body says it reaches one grade.
+    text = ("Action Item 4.2: Policy IKF-CB, Competency-Based Graduation Requirements\n"
+            "The policy lets students at Maplebrook High School and Birch Hill High School "
+            "earn credit by demonstrating competencies rather than by seat time.\n"
+            "Motion to adopt Policy IKF-CB on second reading carried 5-0.\n")
+    result = detect(text, url=URL, source_type="board_minutes", published_at="2026-04-13")
+    assert result.cbe_stage == "early"
+
+
+def test_future_graduating_class_count_is_mature():
+    text = ("The Class of 2026 will be the seventh graduating class to earn diplomas under "
+            "the Maplebrook district's proficiency-based graduation requirements.\n")
+    result = detect(text, url=URL, published_at="2026-05-12")
+    assert result.cbe_stage == "mature"
+
+
+def test_appointment_quote_has_body_date_not_headline():
+    text = ("Board names Dana Whitfield principal of Cedar Ridge Elementary\n"
+            "March 10, 2026\n"
+            "The Maplebrook board voted Monday to appoint Dana Whitfield as principal of Cedar "
+            "Ridge Elementary School, effective July 1.\n")
+    appointment = kinds(detect(text, url=URL, published_at="2026-03-10"),
+                        "principal_appointment")[0]
+    assert appointment["effective_date"] == "2026-07-01"
+    assert "effective July 1" in appointment["quote"]
+    assert "Board names" not in appointment["quote"]
+    assert appointment["quote"] in text
+
+
+def test_appointment_quote_adds_dating_sentence():
+    text = ("Trustees named Rosalind Achebe principal of Bluebonnet Trail Elementary. "
+            "She will start on January 26.\n")
+    appointment = kinds(detect(text, url=URL, published_at="2026-01-13"),
+                        "principal_appointment")[0]
+    assert appointment["effective_date"] == "2026-01-26"
+    assert "Rosalind Achebe" in appointment["quote"]
+    assert "January 26" in appointment["quote"]
+    assert appointment["quote"] in text
+
+
+def test_appointment_long_sentence_quote_keeps_date():
+    # The sentence is longer than a quote, so the quote is cut; it must keep the date.
+    text = ("Upon the recommendation of the Superintendent and after interviews with a committee "
+            "of parents, teachers and administrators held over three evenings in April, the "
+            "board approved Kendra Tolliver as principal of Juniper Hills Elementary School on "
+            "a two-year administrative contract at the salary recommended by the "
+            "superintendent, with the benefits and duties of the post as set out in the "
+            "administrative handbook, effective August 3, 2026, and thanked the committee.\n")
+    appointment = kinds(detect(text, url=URL, published_at="2026-05-04"),
+                        "principal_appointment")[0]
+    assert len(text) > 400
+    assert appointment["effective_date"] == "2026-08-03"
+    assert "August 3, 2026" in appointment["quote"]
+    assert "Kendra Tolliver as principal" in appointment["quote"]
+    assert appointment["quote"] in text

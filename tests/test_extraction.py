@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import lxml.etree
 import pytest
 from fpdf import FPDF
 
@@ -318,3 +319,68 @@ def test_calendar_beside_content_is_dropped():
     page = extract(html_body(body), url="https://example.org/news")
     assert "competency-based grading" in page.text
     assert "Regular Board Meeting" not in page.text
+
+
+SHARED_CORPUS = SHARED_CASES.parent.parent / "corpus"
+TEST_CASES = Path(__file__).resolve().parent / "cases"
+
+
+def _both_renderings(markup: bytes):
+    """Return the texts from the XSLT transforms and from the Python walk of one page."""
+    from k12signals.extraction import maintext
+    from k12signals.extraction.html import parse_html
+
+    tree = parse_html(markup)
+    body = tree.find("body")
+    if body is None:
+        body = tree
+    body_length = maintext._visible_length(body)
+    scan = maintext._scan(body)
+    container, path = maintext.find_container(body, body_length, tiers=scan.tiers)
+    wrappers = maintext._page_wrappers(body, body_length) if body_length else set()
+    scope_length = maintext._visible_length(container) if container is not None else body_length
+    calendars = maintext._content_calendars(scan.calendars, container, scope_length) \
+        if scope_length and scan.calendars else set()
+    serialized = lxml.etree.tostring(tree)
+    transformed = maintext._transform_texts(body, container, path, wrappers, calendars,
+                                            scan.furniture)
+    assert lxml.etree.tostring(tree) == serialized, "the transform left marks in the tree"
+    walked = maintext._walk_texts(body, container, path, wrappers, calendars)
+    return transformed, walked
+
+
+def _real_pages() -> list[Path]:
+    pages = []
+    for folder in (SHARED_CASES, TEST_CASES):
+        if folder.is_dir():
+            pages += sorted(folder.glob("*/*.htm*"))
+    if SHARED_CORPUS.is_dir():
+        pages += sorted(SHARED_CORPUS.rglob("*.htm*"))
+    return pages
+
+
+@pytest.mark.skipif(not _real_pages(), reason="no real pages present")
+def test_transform_matches_walk_on_real_pages():
+    pages = _real_pages()
+    for path in pages:
+        transformed, walked = _both_renderings(path.read_bytes())
+        assert transformed == walked, path
+
+
+def test_transform_matches_walk_on_link_lists():
+    body = ('<main><h1>Title</h1><p>Intro line\nwith a break.</p>'
+            '<table><tr><td><p>Cell one</p><div>part</div></td><th>Cell two</th></tr></table>'
+            '<div class="list"><a href="/1">one</a> <a href="/2">two</a><ul>'
+            + "".join(f'<li><a href="/{i}">link number {i}</a></li>' for i in range(5))
+            + '</ul><a href="/3">three</a><a href="/4">four</a></div>'
+            '<section><p>Kept section text that is long enough to stay.</p>'
+            '<a href="/5">a single link</a></section><menu><li>menu item</li></menu></main>')
+    transformed, walked = _both_renderings(html_body(body))
+    assert transformed == walked
+    assert "link number" not in transformed[0]
+
+
+def test_marker_character_page_is_walked():
+    body = "<main><h1>Title</h1><p>Text with \ufdd0 in it, which the transform uses.</p></main>"
+    page = extract(html_body(body), url="https://example.org/odd")
+    assert "Text with \ufdd0 in it" in page.text

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 
 from k12signals.detection.context import PageContext
-from k12signals.detection.quotes import quote_for
+from k12signals.detection.quotes import MAX_PAIR_QUOTE, quote_span
 from k12signals.detection.segments import Sentence
 from k12signals.detection.vocabulary import Hit
 
@@ -46,6 +46,18 @@ _ADOPTION = re.compile(
     r"|\bpolic(?:y|ies)\b[^.]{0,40}\b(?:adopted|approved)\b", re.IGNORECASE)
 # Scope still to come: "will reach all four grades by 2029-30".
 _FUTURE = re.compile(r"\b(?:will|starting with|beginning with)\b", re.IGNORECASE)
+# A count of classes already graduated: "will be the seventh graduating class".
+# A future verb next to it is about the next graduation, not the program's reach.
+_ONGOING = re.compile(
+    r"\b(?:third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:rd|th))\s+"
+    r"(?:graduating\s+)?class\b|\bin a row\b|\byears running\b", re.IGNORECASE)
+# A policy's title after its code: "Policy IKF-CB, Competency-Based Graduation
+# Requirements". The title names the policy's subject but does not show how far
+# the policy reaches, so stage cues inside it do not count.
+_TITLE_WORD = r"(?:[A-Z][\w'\u2019-]*|of|and|for|the|in|on|to|with)"
+_POLICY_TITLE = re.compile(
+    r"\bPolicy\s+(?=[A-Z]*\d|[A-Z]{2})[A-Z0-9][\w.-]*\s*(?:[,:\u2013\u2014-]\s*|\(\s*)"
+    rf"(?P<title>[A-Z][\w'\u2019-]*(?:[ \t]+{_TITLE_WORD})*)")
 
 
 def _strong_hits(context: PageContext, start: int, end: int, masked: list[tuple[int, int]]
@@ -97,18 +109,84 @@ def detect_cbe(context: PageContext) -> tuple[list[dict], str | None]:
         return [], None
 
     stage = _page_stage(context, [sentence for sentence, _ in candidates])
-    best = next((sentence for sentence, own in candidates if own), candidates[0][0])
+    best, quote_start, quote_end = _evidence(context, candidates, stage)
     hit = _strong_hits(context, best.start, best.end, masked)[0]
     signal = {
         "kind": "cbe_language",
         "label": _label(hit.phrase),
         "stage": stage,
-        "quote": quote_for(context, best, hit.start, hit.end),
+        "quote": quote_span(context.text, quote_start, quote_end, hit.start, hit.end,
+                            limit=MAX_PAIR_QUOTE),
     }
     page = context.page_of(best.start)
     if page:
         signal["page"] = page
     return [signal], stage
+
+
+# Tense markers for choosing a quote: a sentence about what the district does
+# now is better evidence than one about what it did once.
+_PRESENT = re.compile(
+    r"\b(?:is|are|has|now|currently|today|this (?:school )?year)\b"
+    r"|(?<!\bmust )(?<!\bwill )(?<!\bwould )(?<!\bcould )(?<!\bshould )(?<!\bmay )\bhave\b",
+    re.IGNORECASE)
+_PAST = re.compile(r"\b(?:was|were|had|did)\b|\bin (?:19|20)\d\d\b(?!-)", re.IGNORECASE)
+
+
+def _evidence(context: PageContext, candidates: list[tuple[Sentence, bool]], stage: str
+              ) -> tuple[Sentence, int, int]:
+    """Choose the CBE sentence that best shows the page's stage, and the span to quote.
+
+    A sentence scores for the stage cues it carries, for naming the page's own
+    district, for the present tense, and loses for being a heading. When a
+    neighbouring sentence of the same paragraph carries the stage cues that the
+    CBE sentence lacks, the quote spans both. Returns the CBE sentence and the
+    [start, end) span of the quote; ties go to the earlier sentence.
+    """
+    sentences = context.sentences
+    index_of = {sentence.start: index for index, sentence in enumerate(sentences)}
+    best: tuple[int, Sentence, int, int] | None = None
+    for sentence, own in candidates:
+        support = _stage_support(context, sentence, stage, has_cbe=True)
+        base = 2 * own + _tense(context.sentence_text(sentence))
+        if context.paragraphs[sentence.paragraph].is_heading:
+            base -= 4
+        options = [(base + 3 * min(support, 3), sentence.start, sentence.end)]
+        index = index_of[sentence.start]
+        for neighbour in sentences[max(0, index - 1):index] + sentences[index + 1:index + 2]:
+            start, end = min(sentence.start, neighbour.start), max(sentence.end, neighbour.end)
+            if neighbour.paragraph != sentence.paragraph or end - start > MAX_PAIR_QUOTE:
+                continue
+            neighbour_support = _stage_support(context, neighbour, stage, has_cbe=False)
+            if neighbour_support > support:
+                # A pair is longer to read than one sentence, so it costs a point.
+                options.append((base + 3 * min(neighbour_support, 3) - 1, start, end))
+        for score, start, end in options:
+            if best is None or score > best[0]:
+                best = (score, sentence, start, end)
+    _, sentence, start, end = best
+    return sentence, start, end
+
+
+def _stage_support(context: PageContext, sentence: Sentence, stage: str, *, has_cbe: bool) -> int:
+    """Count the cues in a sentence for one stage.
+
+    A retreat cue counts next to a CBE phrase in a CBE sentence, and anywhere
+    in a neighbouring sentence, which goes on about the same program.
+    """
+    if stage != "retreat":
+        return _sentence_scores(context, sentence)[stage]
+    if has_cbe:
+        return _retreat_next_to_cbe(context, sentence)
+    return sum(1 for hit in context.hits_in(sentence.start, sentence.end, "stage")
+               if hit.value == "retreat")
+
+
+def _tense(passage: str) -> int:
+    """Return 1 for a sentence in the present tense only, -1 for the past only, else 0."""
+    present = bool(_PRESENT.search(passage))
+    past = bool(_PAST.search(passage))
+    return int(present) - int(past)
 
 
 # A label: at most this many words and no sentence punctuation.
@@ -158,8 +236,12 @@ def _page_stage(context: PageContext, candidates: list[Sentence]) -> str:
     candidate_starts = {sentence.start for sentence in candidates}
     for sentence in context.sentences:
         if sentence.paragraph in scope:
-            weight = 2 if sentence.start in candidate_starts else 1
-            _score_sentence(context, sentence, weight, scores)
+            # A heading or title names a topic in few words, so it weighs no more
+            # than a body sentence without a CBE phrase.
+            is_heading = context.paragraphs[sentence.paragraph].is_heading
+            weight = 2 if sentence.start in candidate_starts and not is_heading else 1
+            for stage, score in _sentence_scores(context, sentence).items():
+                scores[stage] += weight * score
     for sentence in candidates:
         scores["retreat"] += 2 * _retreat_next_to_cbe(context, sentence)
 
@@ -183,43 +265,56 @@ def _retreat_next_to_cbe(context: PageContext, sentence: Sentence) -> int:
     return count
 
 
-def _score_sentence(context: PageContext, sentence: Sentence, weight: int,
-                    scores: Counter[str]) -> None:
+def _sentence_scores(context: PageContext, sentence: Sentence) -> Counter[str]:
+    """Count the stage cues of one sentence, each piece of evidence once."""
+    scores: Counter[str] = Counter()
     passage = context.sentence_text(sentence)
     hypothetical = bool(_HYPOTHETICAL.search(passage))
-    future = bool(_FUTURE.search(passage))
+    future = bool(_FUTURE.search(passage)) and not _ONGOING.search(passage)
+    titles = [(sentence.start + match.start("title"), sentence.start + match.end("title"))
+              for match in _POLICY_TITLE.finditer(passage)]
     counted: set[tuple[str, str]] = set()
+    cue_spans: list[tuple[int, int]] = []
     for hit in context.hits_in(sentence.start, sentence.end, "stage"):
         stage = hit.value
         if (stage, hit.phrase) in counted:
             continue  # a phrase repeated in one sentence is one piece of evidence
+        if any(start <= hit.start and hit.end <= end for start, end in titles):
+            continue
         counted.add((stage, hit.phrase))
         if stage == "retreat":
             continue  # counted only next to a CBE phrase
-        if hypothetical and stage in {"mature", "early"}:
+        # A cue that contains its own negation ("not yet included") is not cancelled by it.
+        if hypothetical and stage in {"mature", "early"} and not _HYPOTHETICAL.search(hit.phrase):
             continue
         if stage == "mature" and future:
             stage = "early"
-        scores[stage] += weight
+        scores[stage] += 1
+        cue_spans.append((hit.start, hit.end))
     if _ADOPTION.search(passage):
-        scores["early"] += 2 * weight
+        scores["early"] += 2
     if _FIRST_READING.search(passage) and not _SECOND_READING.search(passage):
-        scores["exploring"] += weight
+        scores["exploring"] += 1
     if _RECENT_START.search(passage):
-        scores["early"] += weight
-    if _UNIVERSAL.search(passage) and not hypothetical:
-        scores["early" if future else "mature"] += weight
+        scores["early"] += 1
+    # A scope phrase that is also a cue ("every student") was counted above.
+    scope = [match for match in _UNIVERSAL.finditer(passage)
+             if not any(start < sentence.start + match.end() and sentence.start + match.start() < end
+                        for start, end in cue_spans)]
+    if scope and not hypothetical:
+        scores["early" if future else "mature"] += 1
     for match in _YEARS_RUNNING.finditer(passage):
         count = _NUMBER_WORDS.get(match.group(1).lower())
         if count is None and match.group(1).isdigit():
             count = int(match.group(1))
         if count is not None:
-            scores["mature" if count >= 3 else "early"] += weight
+            scores["mature" if count >= 3 else "early"] += 1
     published = re.match(r"(\d{4})-\d\d-\d\d", context.published_at or "")
     year = int(published.group(1)) if published else None
     for match in _YEARS_SINCE.finditer(passage):
         started = int(match.group(1))
         if year is None or year - started >= 3:
-            scores["mature"] += weight
+            scores["mature"] += 1
         else:
-            scores["early"] += weight
+            scores["early"] += 1
+    return scores

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 
 from k12signals.detection.context import PageContext
 from k12signals.detection.names import SCHOOL_WORDS, Name, is_bare_name, people, schools
-from k12signals.detection.quotes import quote_span
+from k12signals.detection.quotes import MAX_PAIR_QUOTE, MAX_QUOTE, quote_span
 from k12signals.detection.segments import Sentence, clauses, is_heading_line
 from k12signals.detection.vocabulary import ENVIRONMENT_VARIABLE, load_vocabulary
 from k12signals.extraction.dates import MONTH, DATE_PATTERN, match_to_iso
@@ -92,17 +93,27 @@ def resolve_month_day(month: int, day: int, page_date: str | None) -> str | None
 
 def _effective_date(passage: str, page_date: str | None, *, table_row: bool) -> str | None:
     """Find the start date in a passage: a full date, or a month and day resolved against the page date."""
+    found = _find_effective_date(passage, page_date, table_row=table_row)
+    return found[0] if found else None
+
+
+def _find_effective_date(passage: str, page_date: str | None, *, table_row: bool
+                         ) -> tuple[str | None, int] | None:
+    """Return the start date of a passage and the offset where its text ends, or None.
+
+    The date is None when a month and day have no page date to take a year from.
+    """
     for match in DATE_PATTERN.finditer(passage):
         before = passage[max(0, match.start() - 40):match.start()]
         if table_row or _START_WORDS.search(before):
             iso = match_to_iso(match)
             if iso:
-                return iso
+                return iso, match.end()
     for match in _MONTH_DAY.finditer(passage):
         before = passage[max(0, match.start() - 40):match.start()]
         if _START_WORDS.search(before):
             return resolve_month_day(_MONTHS[match.group("month")[:3].lower()],
-                                     int(match.group("day")), page_date)
+                                     int(match.group("day")), page_date), match.end()
     return None
 
 
@@ -170,7 +181,8 @@ def detect_principals(context: PageContext) -> list[dict]:
                     for field in ("school", "effective_date"):
                         if found[key][field] is None and signal[field] is not None:
                             found[key][field] = signal[field]
-    return list(found.values())
+                    found[key]["_options"] += signal["_options"]
+    return [_finish(context, signal) for signal in found.values()]
 
 
 def _clause_appointments(context: PageContext, start: int, end: int, sentence: Sentence,
@@ -224,11 +236,17 @@ def _clause_appointments(context: PageContext, start: int, end: int, sentence: S
         date = _effective_date(clause[position.start():], context.published_at, table_row=False)
         if date is None:
             date = _effective_date(clause, context.published_at, table_row=False)
+        dating_sentence = None
         if date is None:
-            date = _date_nearby(context, sentence, person.value, by_paragraph)
+            nearby = _date_nearby(context, sentence, person.value, by_paragraph)
+            if nearby:
+                date, dating_sentence = nearby
         kind = position.group("kind") if "kind" in position.re.groupindex else None
-        results.append(_signal(context, person.value, school, _position_label(kind),
-                               date, sentence, start + position.start()))
+        signal = _signal(context, person.value, school, _position_label(kind),
+                         date, sentence, start + position.start())
+        if dating_sentence is not None:
+            _add_dating_options(context, signal, sentence, dating_sentence)
+        results.append(signal)
     return results
 
 
@@ -366,13 +384,14 @@ def _school_for(context: PageContext, start: int, end: int, position: re.Match,
 
 
 def _date_nearby(context: PageContext, sentence: Sentence, person: str,
-                 by_paragraph: dict[int, list[Sentence]]) -> str | None:
+                 by_paragraph: dict[int, list[Sentence]]) -> tuple[str, Sentence] | None:
     """Find a start date stated in a nearby sentence about the same appointment.
 
     The next sentences of the paragraph may refer to the person by surname or
     pronoun; the first sentences of the next paragraph only by surname. Last, a
     sentence elsewhere that dates the page's appointments as a group ("Both
-    appointments take effect July 1, 2026") applies.
+    appointments take effect July 1, 2026") applies. Returns the date and the
+    sentence that states it.
     """
     surname = _surname(person)
     siblings = by_paragraph.get(sentence.paragraph, [])
@@ -387,13 +406,13 @@ def _date_nearby(context: PageContext, sentence: Sentence, person: str,
         if surname in passage or pronoun:
             date = _effective_date(passage, context.published_at, table_row=False)
             if date:
-                return date
+                return date, other
     for other in context.sentences:
         passage = context.text[other.start:other.end]
         if re.search(r"\bappointments\b", passage, re.I) and not people(passage):
             date = _effective_date(passage, context.published_at, table_row=False)
             if date:
-                return date
+                return date, other
     return None
 
 
@@ -423,16 +442,84 @@ def _row_appointment(context: PageContext, start: int, end: int, row: re.Match,
 
 def _signal(context: PageContext, person: str, school: str | None, position: str,
             date: str | None, sentence: Sentence, focus: int, quote_end: int | None = None) -> dict:
-    signal = {
+    """Build a signal whose quote is chosen later, from its `_options`, by `_finish`."""
+    return {
         "kind": "principal_appointment",
         "person": person,
         "school": school,
         "position": position,
         "effective_date": date,
-        "quote": quote_span(context.text, sentence.start, quote_end or sentence.end, focus,
-                            focus + 9),
+        "_options": [_QuoteOption(sentence.start, quote_end or sentence.end, focus,
+                                  table_row=quote_end is not None)],
     }
+
+
+@dataclass
+class _QuoteOption:
+    """A passage that could be an appointment's quote: [start, end) around a focus offset."""
+
+    start: int
+    end: int
+    focus: int
+    table_row: bool = False
+    limit: int = MAX_QUOTE
+
+
+def _add_dating_options(context: PageContext, signal: dict, sentence: Sentence,
+                        other: Sentence) -> None:
+    """Offer quotes that show a start date stated apart from the appointment sentence.
+
+    The two sentences together are offered when nothing but headings lies
+    between them; the dating sentence alone when it names the person.
+    """
+    # NOTE: a date stated for a group of appointments further up the page
+    # ("Both appointments take effect July 1") is then missing from the quote.
+    start, end = min(sentence.start, other.start), max(sentence.end, other.end)
+    between = [middle for middle in context.sentences if start < middle.start and middle.end < end
+               and middle.start not in (sentence.start, other.start)]
+    focus = signal["_options"][0].focus
+    if end - start <= MAX_PAIR_QUOTE and all(
+            context.paragraphs[middle.paragraph].is_heading for middle in between):
+        signal["_options"].append(_QuoteOption(start, end, focus, limit=MAX_PAIR_QUOTE))
+    if _surname(signal["person"]) in context.text[other.start:other.end]:
+        signal["_options"].append(_QuoteOption(other.start, other.end, other.start))
+
+
+def _finish(context: PageContext, signal: dict) -> dict:
+    """Set the quote to the passage that shows most of the signal's fields.
+
+    The effective date counts most, because a headline often names the person
+    and school but only the story gives the date. The date counts as shown when
+    the passage itself yields the same date. Ties go to the earliest option.
+    """
+    best: tuple[int, str, int] | None = None
+    for option in signal.pop("_options"):
+        quote = quote_span(context.text, option.start, option.end, option.focus,
+                           _focus_end(context, option), limit=option.limit)
+        score = 0 if _surname(signal["person"]) in quote else -3
+        if signal["effective_date"] and _effective_date(
+                quote, context.published_at, table_row=option.table_row) == signal["effective_date"]:
+            score += 2
+        if signal["school"] and signal["school"] in quote:
+            score += 1
+        if best is None or score > best[0]:
+            best = (score, quote, option.focus)
+    _, signal["quote"], focus = best
     page = context.page_of(focus)
     if page:
         signal["page"] = page
     return signal
+
+
+def _focus_end(context: PageContext, option: _QuoteOption) -> int:
+    """Return the end of the span that a long quote is cut around.
+
+    The span runs from the post to the start date when the passage states one
+    within the quote's length, so that the cut keeps both. Otherwise it covers
+    the post alone.
+    """
+    found = _find_effective_date(context.text[option.focus:option.end], None,
+                                 table_row=option.table_row)
+    if found is not None and found[1] < option.limit:
+        return option.focus + found[1]
+    return option.focus + 9

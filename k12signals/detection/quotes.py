@@ -6,15 +6,19 @@ from k12signals.detection.context import PageContext
 from k12signals.detection.segments import Sentence
 
 MAX_QUOTE = 400
+# A quote of two whole sentences, where the second carries evidence that the
+# first lacks, may run to this many characters before it is cut.
+MAX_PAIR_QUOTE = 600
 
 
-def quote_span(text: str, start: int, end: int, focus_start: int, focus_end: int) -> str:
+def quote_span(text: str, start: int, end: int, focus_start: int, focus_end: int,
+               limit: int = MAX_QUOTE) -> str:
     """Text of [start, end) stripped of white space at its ends, cut to about
-    MAX_QUOTE characters around [focus_start, focus_end) at word boundaries."""
-    if end - start > MAX_QUOTE:
+    `limit` characters around [focus_start, focus_end) at word boundaries."""
+    if end - start > limit:
         middle = (focus_start + focus_end) // 2
-        new_start = max(start, middle - MAX_QUOTE // 2)
-        new_end = min(end, new_start + MAX_QUOTE)
+        new_start = max(start, middle - limit // 2)
+        new_end = min(end, new_start + limit)
         if new_start > start:
             space = text.find(" ", new_start, focus_start)
             new_start = space + 1 if space != -1 else new_start

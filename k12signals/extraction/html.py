@@ -91,7 +91,8 @@ def extract_html(body: bytes, *, url: str, content_type: str | None = None,
     if tree is None:
         return HtmlResult(error="HTML could not be parsed")
 
-    title = _page_title(tree)
+    heading = _first_heading(tree)
+    title = _page_title(tree, heading)
     links = _links(tree, url)
     page_text = read_page_text(tree)
     published_at = find_published_date(tree, source_type=source_type, lines=page_text.date_lines)
@@ -100,7 +101,6 @@ def extract_html(body: bytes, *, url: str, content_type: str | None = None,
     if len(text) < _MIN_MAIN_TEXT and page_text.body_length >= _MIN_PAGE_TEXT:
         text = _trafilatura_text(tree, url) or text
         used_fallback = True
-    heading = _first_heading(tree)
     if heading and heading not in text[:len(heading) + 400]:
         text = heading + "\n" + text
     if text.strip() and not text.endswith("\n"):
@@ -158,8 +158,13 @@ def _first_heading(tree: lxml.etree._Element) -> str | None:
     return None
 
 
-def _page_title(tree: lxml.etree._Element) -> str | None:
-    heading = _first_heading(tree)
+def _page_title(tree: lxml.etree._Element, heading: str | None = None) -> str | None:
+    """Return the first <h1> outside page furniture, else the <title>.
+
+    `heading` is that first <h1> when the caller has found it already.
+    """
+    if heading is None:
+        heading = _first_heading(tree)
     if heading:
         return heading
     title = tree.find(".//title")

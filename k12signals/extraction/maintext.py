@@ -1,6 +1,7 @@
-"""Main text and date lines of a parsed HTML page, read in one walk over the tree.
+"""Main text and date lines of a parsed HTML page.
 
-The walk yields two renderings of the same elements:
+One Python pass reads each element's class, id and role and marks the page
+furniture. Two XSLT transforms then write two renderings of the same elements:
 
 - main text: the content container (<main>, role=main, a single <article> or a
   CMS content block) without menus, headers, footers, sidebars and link lists.
@@ -87,6 +88,10 @@ _LINK_LIST_MIN_SHARE = 0.8
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _LINE_SPACES = re.compile(r"[ \t\r\f\v\xa0\u2000-\u200b\u202f\u205f\u3000]+")
+# The runs of _LINE_SPACES that are not already a single space: the same result
+# from .sub(" ", text) with far fewer replacements.
+_LINE_SPACE_RUNS = re.compile(r"[ \t\r\f\v\xa0\u2000-\u200b\u202f\u205f\u3000]{2,}"
+                              r"|[\t\r\f\v\xa0\u2000-\u200b\u202f\u205f\u3000]")
 
 
 @dataclass
@@ -146,6 +151,74 @@ def _visible_length(element: lxml.etree._Element) -> int:
     return len(text_of(element)) - hidden
 
 
+@dataclass
+class _Scan:
+    """Result of _scan: content candidates, calendars and furniture of one page."""
+
+    tiers: list[list[lxml.etree._Element]]
+    """Content-marked elements, one list per tier of trust, in document order."""
+    calendars: list[lxml.etree._Element]
+    """Elements whose class, id or role names a calendar or event listing."""
+    furniture: list[tuple[lxml.etree._Element, tuple[bool, bool, bool, bool, int | None]]]
+    """Elements whose marks make them furniture for the date lines or the main text,
+    with what _decide() found for them."""
+
+
+# Decisions per (class, id, role) value triple: calendar, date furniture, main
+# furniture outside a content container, main furniture inside one, content tier or None.
+_DECISIONS: dict[tuple, tuple[bool, bool, bool, bool, int | None]] = {}
+
+
+def _decide(key: tuple[str | None, str | None, str | None]
+            ) -> tuple[bool, bool, bool, bool, int | None]:
+    classes, element_id, role = key
+    marks = " ".join(filter(None, key))
+    if role == "main":
+        tier = _TIER_MAIN
+    elif element_id and element_id.lower() in _CONTENT_IDS:
+        tier = _TIER_ID
+    elif classes and not _CONTENT_CLASSES.isdisjoint(classes.lower().split()):
+        tier = _TIER_CLASS
+    else:
+        tier = None
+    decision = (_calendar_furniture(marks), _date_furniture(marks),
+                _main_furniture(marks, True), _main_furniture(marks, False), tier)
+    if len(_DECISIONS) > 20000:
+        _DECISIONS.clear()
+    _DECISIONS[key] = decision
+    return decision
+
+
+def _scan(body: lxml.etree._Element) -> _Scan:
+    """Read every element's class, id and role once, for all the decisions that need them."""
+    tiers: list[list[lxml.etree._Element]] = [[], [], [], []]
+    calendars = []
+    furniture = []
+    decided = _DECISIONS.get
+    for element in body.iter(lxml.etree.Element):
+        tag = element.tag
+        if tag == "main":
+            tiers[_TIER_MAIN].append(element)
+        elif tag == "article":
+            tiers[_TIER_ARTICLE].append(element)
+        key = (element.get("class"), element.get("id"), element.get("role"))
+        if key == _NO_MARKS:
+            continue
+        decision = decided(key) or _decide(key)
+        if decision[0] and _CALENDAR_HINT.search(" ".join(element.attrib.values())):
+            # The hint reads every attribute, so that "events" in an href counts too.
+            calendars.append(element)
+        if decision[1] or decision[2] or decision[3]:
+            furniture.append((element, decision))
+        tier = decision[4]
+        if tier is not None and tag != "main":
+            tiers[tier].append(element)
+    return _Scan(tiers, calendars, furniture)
+
+
+_NO_MARKS = (None, None, None)
+
+
 def _content_candidates(body: lxml.etree._Element,
                         calendars: list | None = None) -> list[list[lxml.etree._Element]]:
     """Return the content-marked elements under body, one list per tier of trust.
@@ -153,47 +226,28 @@ def _content_candidates(body: lxml.etree._Element,
     When given, `calendars` collects the elements whose class, id or role names a
     calendar or event listing, in document order, so that no second pass is needed.
     """
-    tiers: list[list[lxml.etree._Element]] = [[], [], [], []]
-    for element in body.iter(lxml.etree.Element):
-        tag = element.tag
-        attributes = element.attrib
-        if calendars is not None and attributes:
-            # Searching the raw attribute text first spares most elements the word split.
-            hint = _CALENDAR_HINT.search(" ".join(attributes.values()))
-            if hint and _calendar_furniture(_marks(element)):
-                calendars.append(element)
-        if tag == "main":
-            tiers[_TIER_MAIN].append(element)
-            continue
-        if tag == "article":
-            tiers[_TIER_ARTICLE].append(element)
-        if not attributes:
-            continue
-        if attributes.get("role") == "main":
-            tiers[_TIER_MAIN].append(element)
-            continue
-        element_id = attributes.get("id")
-        if element_id and element_id.lower() in _CONTENT_IDS:
-            tiers[_TIER_ID].append(element)
-            continue
-        classes = attributes.get("class")
-        if classes and not _CONTENT_CLASSES.isdisjoint(classes.lower().split()):
-            tiers[_TIER_CLASS].append(element)
-    return tiers
+    scan = _scan(body)
+    if calendars is not None:
+        calendars.extend(scan.calendars)
+    return scan.tiers
 
 
 def find_container(body: lxml.etree._Element, body_length: int,
-                   calendars: list | None = None) -> tuple[lxml.etree._Element | None, set]:
+                   calendars: list | None = None,
+                   tiers: list[list[lxml.etree._Element]] | None = None,
+                   ) -> tuple[lxml.etree._Element | None, set]:
     """Return the element that holds the page's content or None to walk the whole body.
 
     Also return the content-marked elements and their ancestors, which no class
     or id rule may drop: a wrapper named "page-w-sidebar-container" that contains
     the page's <section id="main"> is layout, not a sidebar. `calendars` is
-    passed on to _content_candidates.
+    passed on to _content_candidates; `tiers`, when given, are its result.
     """
+    if tiers is None:
+        tiers = _content_candidates(body, calendars)
     protected: set = set()
     container = None
-    for tier, matches in enumerate(_content_candidates(body, calendars)):
+    for tier, matches in enumerate(tiers):
         if not matches:
             continue
         if tier != _TIER_ARTICLE:
@@ -212,7 +266,7 @@ def find_container(body: lxml.etree._Element, body_length: int,
         if tier != _TIER_MAIN:
             minimum = max(minimum, _CONTAINER_MIN_SHARE * body_length)
         for element in matches:
-            if _visible_length(element) >= minimum:
+            if len(text_of(element)) >= minimum and _visible_length(element) >= minimum:
                 container = element
                 break
     if container is not None:
@@ -245,14 +299,29 @@ def _calendar_furniture(marks: str) -> bool:
     return "calendar" in joined or "upcoming" in joined
 
 
+_LINK_TEXTS = lxml.etree.XPath("descendant::a//text()", smart_strings=False)
+_NESTED_LINK = lxml.etree.XPath("boolean(descendant::a//a)")
+
+
+def _link_text_length(element: lxml.etree._Element) -> int:
+    """Sum of the text lengths of the links inside element (a nested link counts in both)."""
+    if _NESTED_LINK(element):
+        return sum(len(text_of(link)) for link in element.iter("a"))
+    return sum(map(len, _LINK_TEXTS(element)))
+
+
 def _page_wrappers(body: lxml.etree._Element, body_length: int) -> set:
     """Return the <nav>, <header> and <form> elements that wrap most of the body's text."""
     wrappers = set()
+    minimum = _WRAPPER_MIN_SHARE * body_length
     for element in body.iter(*_WRAPPER_TAGS):
-        length = _visible_length(element)
-        if length < _WRAPPER_MIN_SHARE * body_length:
+        # The visible text is never longer than all text, which is quicker to measure.
+        if len(text_of(element)) < minimum:
             continue
-        link_length = sum(len(text_of(link)) for link in element.iter("a"))
+        length = _visible_length(element)
+        if length < minimum:
+            continue
+        link_length = _link_text_length(element)
         if link_length < _WRAPPER_MAX_LINK_SHARE * length:
             wrappers.add(element)
     return wrappers
@@ -279,17 +348,229 @@ def _content_calendars(calendars: list, container: lxml.etree._Element | None,
 
 
 def read_page_text(tree: lxml.etree._Element) -> PageText:
-    """Walk the body once and return its main text lines and date lines."""
+    """Return the main text lines and date lines of a parsed page."""
     body = tree.find("body")
     if body is None:
         body = tree
-    body_length = _visible_length(body)
-    calendar_elements: list = []
-    container, container_path = find_container(body, body_length, calendar_elements)
+    body_text = text_of(body)
+    body_length = len(body_text) - sum(len(script.text or "")
+                                       for script in body.iter("script", "style"))
+    scan = _scan(body)
+    container, container_path = find_container(body, body_length, tiers=scan.tiers)
     wrappers = _page_wrappers(body, body_length) if body_length else set()
     scope_length = _visible_length(container) if container is not None else body_length
-    calendars = _content_calendars(calendar_elements, container, scope_length) \
-        if scope_length and calendar_elements else set()
+    calendars = _content_calendars(scan.calendars, container, scope_length) \
+        if scope_length and scan.calendars else set()
+    texts = None
+    if not _MARKER_CHARACTERS.search(body_text):
+        texts = _transform_texts(body, container, container_path, wrappers, calendars,
+                                 scan.furniture)
+    if texts is None:
+        texts = _walk_texts(body, container, container_path, wrappers, calendars)
+    main_text, date_text = texts
+    return PageText(
+        main_lines=_main_lines(main_text),
+        date_lines=_date_lines(date_text),
+        container_found=container is not None,
+        body_length=body_length,
+    )
+
+
+# The main text and the date lines are written by XSLT (libxslt), so the work per
+# element runs in C rather than in a Python walk. Python decides which elements
+# are furniture and marks them with these attributes, and _transform_texts
+# removes them again before it returns:
+_WRAPPER_MARK = "k12signals-wrapper"  # a page wrapper: its tag does not skip it
+_PATH_MARK = "k12signals-path"  # content or one of its ancestors: never a link list
+_DATE_MARK = "k12signals-date-skip"  # left out of the date lines
+_MAIN_MARK = "k12signals-main-skip"  # left out of the main text
+# The main text's transform writes these characters (Unicode noncharacters) around
+# links and link-list candidates and for line, space and cell breaks. Then
+# _resolve_main_text drops the link lists and writes the breaks. A page whose text
+# contains one of them is walked in Python instead.
+_LINK_OPEN, _LINK_CLOSE, _LIST_OPEN, _LIST_CLOSE, _LINE, _SPACE, _CELL = (
+    chr(code) for code in range(0xFDD0, 0xFDD7))
+_MARKER_CHARACTERS = re.compile("[\ufdd0-\ufdd6]")
+_LIST_SPLIT = re.compile("([\ufdd0-\ufdd3])")
+
+
+def _xslt_source() -> dict[str, str]:
+    """Return the stylesheets of the date lines ("d") and the main text ("m", and "c" in a cell)."""
+    def pattern(tags) -> str:
+        return "|".join(sorted(tags))
+
+    skipped = "|".join(f"{tag}[not(@{_WRAPPER_MARK})]" for tag in sorted(_SKIPPED_TAGS))
+    # A list of links is dropped only when it contains at least _LINK_LIST_MIN_LINKS links.
+    link_list = f"not(@{_PATH_MARK}) and descendant::a[{_LINK_LIST_MIN_LINKS}]"
+    templates = [
+        '<xsl:output method="text" encoding="UTF-8"/>',
+        f'<xsl:template match="{skipped}" priority="20" mode="d"/>',
+        f'<xsl:template match="*[@{_DATE_MARK}]" priority="19" mode="d"/>',
+        f'<xsl:template match="{pattern(_DATE_BLOCK_TAGS)}" priority="10" mode="d">'
+        '<xsl:text>&#10;</xsl:text><xsl:apply-templates mode="d"/>'
+        '<xsl:text>&#10;</xsl:text></xsl:template>',
+    ]
+    block_lists = _MAIN_BLOCK_TAGS & _LINK_BLOCK_TAGS
+    other_lists = _LINK_BLOCK_TAGS - _MAIN_BLOCK_TAGS
+    for mode, line_break in (("m", _LINE), ("c", _SPACE)):
+        apply = f'<xsl:apply-templates mode="{mode}"/>'
+        templates += [
+            f'<xsl:template match="{skipped}" priority="20" mode="{mode}"/>',
+            f'<xsl:template match="*[@{_MAIN_MARK}]" priority="19" mode="{mode}"/>',
+            f'<xsl:template match="td|th" priority="10" mode="{mode}">'
+            f'<xsl:text>{_CELL}</xsl:text><xsl:apply-templates mode="c"/></xsl:template>',
+            f'<xsl:template match="a" priority="10" mode="{mode}">'
+            f'<xsl:text>{_LINK_OPEN}</xsl:text>{apply}<xsl:text>{_LINK_CLOSE}</xsl:text>'
+            '</xsl:template>',
+            f'<xsl:template match="{pattern(block_lists)}" priority="10" mode="{mode}">'
+            f'<xsl:choose><xsl:when test="{link_list}"><xsl:text>{_LIST_OPEN}{line_break}'
+            f'</xsl:text>{apply}<xsl:text>{line_break}{_LIST_CLOSE}</xsl:text></xsl:when>'
+            f'<xsl:otherwise><xsl:text>{line_break}</xsl:text>{apply}'
+            f'<xsl:text>{line_break}</xsl:text></xsl:otherwise></xsl:choose></xsl:template>',
+            f'<xsl:template match="{pattern(other_lists)}" priority="10" mode="{mode}">'
+            f'<xsl:choose><xsl:when test="{link_list}"><xsl:text>{_LIST_OPEN}</xsl:text>'
+            f'{apply}<xsl:text>{_LIST_CLOSE}</xsl:text></xsl:when>'
+            f'<xsl:otherwise>{apply}</xsl:otherwise></xsl:choose></xsl:template>',
+            f'<xsl:template match="{pattern(_MAIN_BLOCK_TAGS - _LINK_BLOCK_TAGS - _CELL_TAGS)}"'
+            f' priority="9" mode="{mode}"><xsl:text>{line_break}</xsl:text>{apply}'
+            f'<xsl:text>{line_break}</xsl:text></xsl:template>',
+        ]
+    sources = {}
+    for start in ("d", "m", "c"):
+        sources[start] = (
+            '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform">'
+            + "".join(templates)
+            + f'<xsl:template match="/"><xsl:apply-templates mode="{start}"/></xsl:template>'
+            + "</xsl:stylesheet>")
+    return sources
+
+
+_TRANSFORMS = {mode: lxml.etree.XSLT(lxml.etree.fromstring(source))
+               for mode, source in _xslt_source().items()}
+
+
+def _transform_texts(body: lxml.etree._Element, container: lxml.etree._Element | None,
+                     container_path: set, wrappers: set, calendars: set,
+                     furniture: list) -> tuple[str, str] | None:
+    """Return the raw main text and date text written by the transforms, as _walk_texts does.
+
+    Returns None when a transform fails (as on very deep trees), so that the caller walks.
+    """
+    on_path = container_path | wrappers if wrappers else container_path
+    outside = container is None
+    marked: list[tuple[lxml.etree._Element, str]] = []
+
+    def mark(element: lxml.etree._Element, name: str) -> None:
+        element.set(name, "")
+        marked.append((element, name))
+
+    try:
+        for element in wrappers:
+            mark(element, _WRAPPER_MARK)
+        for element in on_path:
+            if element.tag in _LINK_BLOCK_TAGS:
+                mark(element, _PATH_MARK)
+        for element, flags in furniture:
+            if element.tag in _DATE_KEPT_CONTAINERS or element in on_path:
+                continue
+            if flags[1]:
+                mark(element, _DATE_MARK)
+            if (flags[2] if outside else flags[3]) and element not in calendars:
+                mark(element, _MAIN_MARK)
+        for element in body.iterchildren("header"):
+            if element not in on_path and element.get(_DATE_MARK) is None:
+                mark(element, _DATE_MARK)
+        scope = body if outside else container
+        tags = _MAIN_SKIPPED_TAGS | {"header"} if outside else _MAIN_SKIPPED_TAGS
+        for element in scope.iter(*tags):
+            if element not in on_path and element.get(_MAIN_MARK) is None:
+                mark(element, _MAIN_MARK)
+
+        date_text = str(_TRANSFORMS["d"](body))
+        start_mode, link_depth = "m", 0
+        if container is not None:
+            for ancestor in _path_from_body(body, container):
+                tag = ancestor.tag
+                if tag in _SKIPPED_TAGS and ancestor not in wrappers:
+                    return "", date_text  # the walk never enters the content
+                if ancestor is container:
+                    break
+                if tag in _CELL_TAGS:
+                    start_mode = "c"
+                elif tag == "a":
+                    link_depth = 1
+        main_raw = str(_TRANSFORMS[start_mode](scope))
+    except lxml.etree.XSLTError:
+        return None
+    finally:
+        for element, name in marked:
+            element.attrib.pop(name, None)
+    return _resolve_main_text(main_raw, link_depth), date_text
+
+
+def _path_from_body(body: lxml.etree._Element,
+                    element: lxml.etree._Element) -> list[lxml.etree._Element]:
+    """Return body, the ancestors of element below it and element, from the top down."""
+    path = [element]
+    for ancestor in element.iterancestors():
+        path.append(ancestor)
+        if ancestor is body:
+            break
+    path.reverse()
+    return path
+
+
+def _resolve_main_text(raw: str, link_depth: int) -> str:
+    """Drop the link lists from the main transform's output and write its breaks."""
+    # Line breaks in the markup's text are white space; only elements break lines.
+    # NOTE: so <pre> text loses its line breaks in the main text.
+    raw = raw.replace("\n", " ")
+    if _LIST_OPEN in raw:
+        raw = _drop_link_lists(raw, link_depth)
+    return (raw.replace(_LINK_OPEN, "").replace(_LINK_CLOSE, "").replace(_LINE, "\n")
+            .replace(_SPACE, " ").replace(_CELL, _CELL_BREAK))
+
+
+def _drop_link_lists(raw: str, link_depth: int) -> str:
+    """Replace each link-list candidate that is mostly link text with a line break.
+
+    Lengths count the page's text only, not the break characters, as in _walk_texts.
+    """
+    parts: list[str] = []
+    main_length = link_length = links = 0
+    lists: list[tuple[int, int, int, int]] = []
+    for token in _LIST_SPLIT.split(raw):
+        if token == _LINK_OPEN:
+            links += 1
+            link_depth += 1
+        elif token == _LINK_CLOSE:
+            link_depth -= 1
+        elif token == _LIST_OPEN:
+            lists.append((len(parts), main_length, link_length, links))
+        elif token == _LIST_CLOSE:
+            start_index, start_main, start_link, start_links = lists.pop()
+            length = main_length - start_main
+            if (links - start_links >= _LINK_LIST_MIN_LINKS and length
+                    and link_length - start_link >= _LINK_LIST_MIN_SHARE * length):
+                del parts[start_index:]
+                parts.append(_LINE)
+                main_length = start_main
+                link_length = start_link
+        elif token:
+            parts.append(token)
+            length = len(token) - token.count(_LINE) - token.count(_SPACE) - token.count(_CELL)
+            main_length += length
+            if link_depth:
+                link_length += length
+    return "".join(parts)
+
+
+def _walk_texts(body: lxml.etree._Element, container: lxml.etree._Element | None,
+                container_path: set, wrappers: set, calendars: set) -> tuple[str, str]:
+    """Walk the body once in Python and return its raw main text and date text.
+
+    The main text still contains _CELL_BREAK, and _main_lines and _date_lines make lines of both.
+    """
 
     date_parts: list[str] = []
     main_parts: list[str] = []
@@ -386,18 +667,13 @@ def read_page_text(tree: lxml.etree._Element) -> PageText:
                 totals["link"] = start_link
 
     walk(body, True, container is None, False, False, False)
-    return PageText(
-        main_lines=_main_lines("".join(main_parts)),
-        date_lines=_date_lines("".join(date_parts)),
-        container_found=container is not None,
-        body_length=body_length,
-    )
+    return "".join(main_parts), "".join(date_parts)
 
 
 def _date_lines(text: str) -> list[str]:
     # One substitution over the whole text: _LINE_SPACES leaves the line breaks alone.
     lines = []
-    for line in _LINE_SPACES.sub(" ", text).split("\n"):
+    for line in _LINE_SPACE_RUNS.sub(" ", text).split("\n"):
         line = line.strip()
         if line:
             lines.append(line)
@@ -406,7 +682,7 @@ def _date_lines(text: str) -> list[str]:
 
 def _main_lines(text: str) -> list[str]:
     lines = []
-    for line in _LINE_SPACES.sub(" ", text).split("\n"):
+    for line in _LINE_SPACE_RUNS.sub(" ", text).split("\n"):
         if _CELL_BREAK in line:
             cells = [cell.strip() for cell in line.split(_CELL_BREAK)]
             line = "\t".join(cell for cell in cells if cell)
