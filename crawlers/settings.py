@@ -89,6 +89,11 @@ SPIDER_MIDDLEWARES = {
     "crawlers.hostile.BrokenInputMiddleware": 500,
 }
 
+# Worker processes for extraction and detection, so that page analysis does
+# not hold up downloads on Scrapy's single thread. Unset: 1 on a machine with
+# two or more cores, else 0 (inline).
+ANALYSIS_WORKERS = None
+
 ITEM_PIPELINES = {
     "pipelines.extraction.ExtractionPipeline": 100,
     "crawlers.hostile.DocumentProblemPipeline": 150,

@@ -7,26 +7,29 @@ import logging
 from crawlers.items import PageItem
 from k12signals.detection import detect
 from k12signals.detector_version import detector_version
+from pipelines.workers import AnalysisPool
 
 logger = logging.getLogger(__name__)
 
 
 class DetectionPipeline:
-    def __init__(self, stats):
+    def __init__(self, stats, pool: AnalysisPool):
         self.stats = stats
+        self.pool = pool
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats)
+        return cls(crawler.stats, AnalysisPool.for_crawler(crawler))
 
-    def process_item(self, item, spider=None):
+    async def process_item(self, item, spider=None):
         if not isinstance(item, PageItem):
             return item
         item.detector_version = detector_version()
         if not item.text:
             return item
 
-        result = detect(
+        result = await self.pool.run(
+            detect,
             item.text,
             url=item.url,
             source_type=item.source_type,

@@ -6,23 +6,27 @@ import logging
 
 from crawlers.items import PageItem
 from k12signals.extraction import extract
+from pipelines.workers import AnalysisPool
 
 logger = logging.getLogger(__name__)
 
 
 class ExtractionPipeline:
-    def __init__(self, stats):
+    def __init__(self, stats, pool: AnalysisPool):
         self.stats = stats
+        self.pool = pool
 
     @classmethod
     def from_crawler(cls, crawler):
-        return cls(crawler.stats)
+        return cls(crawler.stats, AnalysisPool.for_crawler(crawler))
 
-    def process_item(self, item, spider=None):
+    async def process_item(self, item, spider=None):
         if not isinstance(item, PageItem):
             return item
 
-        page = extract(item.body or b"", url=item.url, content_type=item.content_type, source_type=item.source_type)
+        page = await self.pool.run(
+            extract, item.body or b"", url=item.url, content_type=item.content_type, source_type=item.source_type
+        )
         # The body is not needed past this point; dropping it keeps memory flat.
         item.body = None
         item.text = page.text
