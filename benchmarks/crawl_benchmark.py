@@ -66,6 +66,9 @@ COMMON_SETTINGS = {
     "EXTENSIONS": json.dumps({"stats_file.StatsFile": 0}),
 }
 
+# The project's own extensions (progress lines, returning freed memory).
+PROJECT_EXTENSIONS = {"crawlers.extensions.DistrictProgress": 500, "crawlers.extensions.MemoryTrim": 510}
+
 # Scrapy's HttpProxyMiddleware sends any host but 127.0.0.1 to port 9, where
 # nothing listens. An empty suffix-list source keeps tldextract offline in the
 # bare spider as well (crawlers/__init__.py sets it for the districts crawl).
@@ -186,8 +189,10 @@ def districts_command(registry: Path, database: Path, profile_path: Path | None 
     prefix = [sys.executable]
     if profile_path is not None:
         prefix += ["-m", "cProfile", "-o", str(profile_path)]
+    # EXTENSIONS on the command line replaces the project's, so name them again.
+    extensions = {**json.loads(COMMON_SETTINGS["EXTENSIONS"]), **PROJECT_EXTENSIONS}
     return prefix + ["-m", "scrapy", "crawl", "districts", "-a", f"registry={registry}"] + setting_arguments(
-        {**COMMON_SETTINGS, "SIGNALS_DB": str(database)}
+        {**COMMON_SETTINGS, "EXTENSIONS": json.dumps(extensions), "SIGNALS_DB": str(database)}
     )
 
 
