@@ -106,7 +106,7 @@ ITEM_PIPELINES = {
 PROGRESS_INTERVAL = 60
 # Seconds between calls of glibc's malloc_trim, which returns freed heap
 # memory to the system; 0 turns it off.
-MEMORY_TRIM_INTERVAL = 5
+MEMORY_TRIM_INTERVAL = 1
 EXTENSIONS = {
     "crawlers.extensions.DistrictProgress": 500,
     "crawlers.extensions.MemoryTrim": 510,
