@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 
 def default_workers() -> int:
-    """One worker beside the reactor thread when the machine has a second core, else none."""
+    """Return 1 (a worker beside the reactor thread) on a machine with two or more cores, else 0."""
     return 1 if (os.cpu_count() or 1) >= 2 else 0
 
 

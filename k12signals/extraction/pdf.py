@@ -70,12 +70,12 @@ def join_wrapped_lines(page_text: str) -> str:
 
     PDF text breaks a line wherever the page was full, often inside a
     sentence ("approved the appointment of" / "Renata Okafor as Principal").
-    A line joins the next when it is near the page's usual line length, ends
-    neither a sentence nor a table cell (a number), the next line does not
-    start a list item, and the text plainly goes on: the next line starts in
-    lower case, the line ends with a comma or a word such as "of", or a name
-    continues into a sentence. Table rows, which end in dates or amounts or
-    are followed by another name, stay on their own lines.
+    A line joins the next when four things hold. It is near the page's usual
+    line length. It ends neither a sentence nor a table cell (a number). The
+    next line does not start a list item. And the text plainly goes on: the
+    next line starts in lower case, the line ends with a comma or a word such
+    as "of", or a name continues into a sentence. Table rows, which end in
+    dates or amounts or are followed by another name, stay on their own lines.
     """
     lines = page_text.split("\n")
     lengths = [len(line.strip()) for line in lines if line.strip()]
