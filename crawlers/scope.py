@@ -110,6 +110,8 @@ class DistrictScope:
     skipped: dict[str, int] = field(default_factory=dict)
     outcomes: dict[str, int] = field(default_factory=dict)
     """Failed requests of this crawl by kind: errors, blocked, robots_disallowed."""
+    sitemap_lastmods: dict[str, str] = field(default_factory=dict)
+    """`lastmod` of the URLs in the district's sitemaps, for skipping unchanged pages on a re-crawl."""
     portals_started: set[str] = field(default_factory=set)
     portal_hosts: set[str] = field(default_factory=set)
     """Hosts of the district's board portals; the portal adapters decide what to fetch there."""
@@ -202,4 +204,5 @@ class DistrictScope:
         self.done = True
         self.scheduled = set()
         self.query_variants = {}
+        self.sitemap_lastmods = {}
         return True

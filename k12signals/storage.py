@@ -626,10 +626,10 @@ def _add_event(
 
 
 def stored_page_fingerprint(db: sqlite_utils.Database, url: str) -> dict | None:
-    """What a re-crawl needs to know of a stored page: validators, body hash, detector version, links."""
+    """Return what a re-crawl needs to know of a stored page: validators, body hash, detector version, links, fetch time."""
     rows = list(
         db.query(
-            "SELECT etag, last_modified, body_hash, detector_version, links FROM pages "
+            "SELECT etag, last_modified, body_hash, detector_version, links, fetched_at FROM pages "
             "WHERE url = ? AND gone_at IS NULL",
             [url],
         )

@@ -6,6 +6,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -149,3 +150,58 @@ def test_reprocess_rejects_bad_district(two_crawls):
     result = run_reprocess(two_crawls["database"], "--district", "12")
     assert result.returncode == 2
     assert "invalid --district '12'" in result.stderr
+
+
+def sitemap_routes(host: str) -> dict[str, Route]:
+    routes = site_routes()
+    # Linked from no page, so the crawl finds it through the sitemap only.
+    routes["/news/archive-principal"] = Route(ARTICLE.replace("Lena Marsh", "Omar Haddad"))
+    routes["/about"] = Route("<html><body><main><p>About the Birch Hill School District and its schools.</p></main></body></html>")
+    routes["/sitemap.xml"] = Route(
+        f"""<?xml version="1.0" encoding="UTF-8"?>
+<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
+<url><loc>http://{host}/news/archive-principal</loc><lastmod>2026-04-02</lastmod></url>
+<url><loc>http://{host}/about</loc><lastmod>2999-01-01</lastmod></url>
+</urlset>""",
+        content_type="application/xml",
+    )
+    return routes
+
+
+def test_sitemap_lastmod_skips_unchanged_page(tmp_path):
+    with SiteServer() as site:
+        site.routes.update(sitemap_routes(site.host))
+        registry = write_registry(
+            tmp_path / "registry.csv", [{"nces_id": "3399908", "name": "Birch Hill SD", "state": "NH", "website": site.host}]
+        )
+        database = tmp_path / "signals.db"
+        serial = {"CONCURRENT_REQUESTS_PER_DOMAIN": "1"}
+        run_crawl(database, f"registry={registry}", settings=serial)
+        before = query(database, "SELECT last_seen_at FROM signals WHERE kind = 'principal_appointment' AND person = 'Omar Haddad'")
+        time.sleep(1.1)
+        second = run_crawl(database, f"registry={registry}", settings=serial)
+        paths = site.requested_paths()
+
+    assert paths.count("/news/archive-principal") == 1
+    assert paths.count("/about") == 2
+    assert "'k12signals/incremental/skipped_by_sitemap': 1" in second.log
+    after = query(database, "SELECT last_seen_at FROM signals WHERE kind = 'principal_appointment' AND person = 'Omar Haddad'")
+    assert after[0]["last_seen_at"] > before[0]["last_seen_at"]
+
+
+@pytest.mark.parametrize(
+    ("lastmod", "fetched_at", "unchanged"),
+    [
+        ("2026-01-15", "2026-12-04T21:00:00Z", True),
+        ("2026-12-04", "2026-12-04T21:00:00Z", False),  # a date only: the page may have changed later that day
+        ("2026-12-04T20:00:00+00:00", "2026-12-04T21:00:00Z", True),
+        ("2026-12-04T22:00:00Z", "2026-12-04T21:00:00Z", False),
+        ("last week", "2026-12-04T21:00:00Z", False),
+        (None, "2026-12-04T21:00:00Z", False),
+        ("2026-01-15", None, False),
+    ],
+)
+def test_sitemap_lastmod_rule(lastmod, fetched_at, unchanged):
+    from crawlers.middlewares import unchanged_since_fetch
+
+    assert unchanged_since_fetch(lastmod, fetched_at) is unchanged

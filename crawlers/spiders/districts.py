@@ -409,7 +409,11 @@ class DistrictsSpider(scrapy.Spider):
         # Take the most promising pages first, newest first within a score.
         entries = [(entry.get("loc", ""), entry.get("lastmod", "")) for entry in sitemap]
         entries.sort(key=lambda pair: (link_score(pair[0]), pair[1]), reverse=True)
-        for url, _ in entries[: self.max_sitemap_urls]:
+        for url, lastmod in entries[: self.max_sitemap_urls]:
+            if lastmod:
+                # Lets a re-crawl skip a page that has not changed since it was
+                # fetched, whichever link schedules it.
+                scope.sitemap_lastmods[clean_url(url)] = lastmod.strip()
             request = self.request_if_in_scope(url, district_id, depth=1)
             if request is not None:
                 yield request
