@@ -72,7 +72,7 @@ class SignalItem:
 
 @dataclass
 class PageGoneItem:
-    """A page that was stored before and now answers 404 or 410."""
+    """A page that was stored before and now returns 404 or 410."""
 
     url: str
     district_id: str | None
@@ -81,7 +81,7 @@ class PageGoneItem:
 
 @dataclass
 class PageUnchangedItem:
-    """A stored page that a re-crawl found unchanged: answered 304, or the same body again.
+    """A stored page that a re-crawl found unchanged: a 304 response, or the same body again.
 
     `redetect` is set when the detectors changed since the page was stored,
     so its signals are detected again from the stored text.

@@ -16,10 +16,10 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.misc import build_from_crawler
+from twisted.internet.defer import Deferred
 
 from crawlers.hostile import robots_junk_lines
-
-from twisted.internet.defer import Deferred
+from k12signals import storage
 
 logger = logging.getLogger(__name__)
 
@@ -256,8 +256,6 @@ class IncrementalCrawlMiddleware:
     """
 
     def __init__(self, crawler, database_path: str):
-        from k12signals import storage
-
         self.crawler = crawler
         self.stats = crawler.stats
         self.database_path = database_path
@@ -274,7 +272,6 @@ class IncrementalCrawlMiddleware:
     def process_request(self, request, spider=None):
         if not request.meta.get("page") or "stored_page" in request.meta:
             return None
-        from k12signals import storage
 
         stored = storage.stored_page_fingerprint(self.db, request.url)
         request.meta["stored_page"] = stored

@@ -53,7 +53,7 @@ def parse_allowed_networks(value: str | Iterable[str] | None) -> tuple[IPNetwork
 
 
 def is_address_allowed(address: str | IPAddress, allowed_networks: Iterable[IPNetwork] = ()) -> bool:
-    """Whether a crawl may connect to `address`: a global unicast address, or one in `allowed_networks`."""
+    """Return whether a crawl may connect to `address`: a global unicast address, or one in `allowed_networks`."""
     ip = ipaddress.ip_address(address) if isinstance(address, str) else address
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
         ip = ip.ipv4_mapped

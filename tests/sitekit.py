@@ -62,7 +62,7 @@ class Route:
 class SiteServer:
     """An HTTP server on 127.0.0.1 with fixed routes; unknown paths answer 404.
 
-    A route with an ETag header answers 304 to a request whose If-None-Match matches it.
+    A route with an ETag header returns 304 to a request whose If-None-Match matches it.
     """
 
     def __init__(self, routes: dict[str, Route] | None = None):

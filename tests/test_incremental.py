@@ -76,7 +76,7 @@ def test_second_crawl_sends_validators(two_crawls):
 
 
 def test_second_crawl_follows_links_of_304_home(two_crawls):
-    # The home page answers 304, so its links come from the stored page.
+    # The home page returns 304, so its links come from the stored page.
     assert two_crawls["site"].requested_paths().count("/news/new-principal") == 2
 
 

@@ -90,6 +90,9 @@ class DistrictsSpider(scrapy.Spider):
         self.since = parse_since(since)
         self.registry_total = 0
         self.scopes: dict[str, DistrictScope] = {}
+        # Districts started and not done; a counter, because start() checks it
+        # for every district and every 0.2 s while a batch is full.
+        self.districts_in_progress = 0
         self.district_states: dict[str, str] = {}
         self.link_extractor = LinkExtractor(deny_extensions=sorted(SKIPPED_EXTENSIONS), unique=True)
 
@@ -156,7 +159,7 @@ class DistrictsSpider(scrapy.Spider):
             # Districts start in batches: the next one starts when fewer than
             # DISTRICT_BATCH_SIZE are in progress, which bounds the scheduler
             # queue and the per-district state held in memory.
-            while self.districts_in_progress() >= self.batch_size:
+            while self.districts_in_progress >= self.batch_size:
                 await sleep(0.2)
             for request in self.start_district(district):
                 yield request
@@ -170,6 +173,7 @@ class DistrictsSpider(scrapy.Spider):
             max_query_variants=self.max_query_variants,
         )
         self.scopes[scope.district_id] = scope
+        self.districts_in_progress += 1
         self.district_states[scope.district_id] = district["state"]
         home = scope.home_url
         scope.skip_reason(home, depth=0)
@@ -184,9 +188,6 @@ class DistrictsSpider(scrapy.Spider):
             else:
                 portal_url = district["board_url"]
             yield from self.start_board(scope.district_id, platform, portal_url)
-
-    def districts_in_progress(self) -> int:
-        return sum(1 for scope in self.scopes.values() if not scope.done)
 
     def load_districts(self) -> list[dict]:
         db = storage.open_database(self.database_path)
@@ -437,6 +438,7 @@ class DistrictsSpider(scrapy.Spider):
     def request_finished(self, district_id: str | None) -> None:
         scope = self.scopes.get(district_id)
         if scope is not None and scope.request_finished():
+            self.districts_in_progress -= 1
             self.crawler.stats.inc_value("k12signals/districts_done")
             logger.debug("District %s done", district_id)
 
