@@ -8,9 +8,9 @@ One run measures:
 2. the re-crawl: a second `scrapy crawl districts` of the unchanged sites into
    the same database, its 304 responses and skipped pages, and its bytes and
    time as fractions of the first crawl's;
-3. peak memory: the maximum resident set size (ru_maxrss from wait4, the
-   figure GNU time -v reports) of the first crawl, and of a crawl of
-   `--memory-districts` smaller sites;
+3. peak memory: the peak resident set size (VmHWM in /proc) of the crawl's
+   process and of each process it starts (the page analysis worker), in the
+   first crawl and in a crawl of `--memory-districts` smaller sites;
 4. from those, an estimate of the hours a crawl of every US district takes at
    the default politeness settings.
 
@@ -63,6 +63,7 @@ COMMON_SETTINGS = {
     "DOWNLOAD_TIMEOUT": "30",
     "LOG_LEVEL": "INFO",
     "TELNETCONSOLE_ENABLED": "False",
+    "REMOTE_CONTROL_ENABLED": "False",
     "EXTENSIONS": json.dumps({"stats_file.StatsFile": 0}),
 }
 
@@ -104,6 +105,9 @@ class CrawlRun:
     wall_seconds: float
     cpu_seconds: float
     max_rss_mb: float
+    """Sum of the peak resident sizes of the crawl's process and its child processes."""
+    process_peaks_mb: dict[str, float]
+    """Peak resident size of each process of the crawl, by its role."""
     stats: dict
     log_path: Path
     load_average: float
@@ -166,23 +170,112 @@ def run_scrapy(label: str, command: list[str], cwd: Path, workdir: Path, timeout
         process = subprocess.Popen(command, cwd=cwd, env=scrapy_environment(), stdout=log, stderr=subprocess.STDOUT)
         timer = threading.Timer(timeout, process.kill)
         timer.start()
+        peaks = PeakMemory(process.pid)
+        peaks.start()
         try:
-            # wait4 returns the child's rusage, whose ru_maxrss (KiB on Linux) is its peak RSS.
+            # wait4 gives the CPU time. Its ru_maxrss is not used: Linux records
+            # the resident size of the benchmark's own process (which holds
+            # every generated site) in the child when it executes scrapy.
             _pid, status, usage = os.wait4(process.pid, 0)
         finally:
             timer.cancel()
+            peaks.stop()
     process.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - started
 
     stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.exists() else {}
+    process_peaks = peaks.peaks_by_role()
     run = CrawlRun(label, command, process.returncode, wall, usage.ru_utime + usage.ru_stime,
-                   usage.ru_maxrss / 1024, stats, log_path, os.getloadavg()[0])
+                   sum(process_peaks.values()), process_peaks, stats, log_path, os.getloadavg()[0])
     print(f"[{label}] exit {run.returncode}, {run.responses} responses in {run.elapsed:.1f} s "
           f"({run.pages_per_second:.1f}/s), {run.response_bytes / 1e6:.1f} MB, CPU {run.cpu_seconds:.1f} s, "
-          f"max RSS {run.max_rss_mb:.0f} MB, load {run.load_average:.1f}", flush=True)
+          f"peak RSS {run.max_rss_mb:.0f} MB ({describe_peaks(run.process_peaks_mb)}), "
+          f"load {run.load_average:.1f}", flush=True)
     if run.returncode != 0 or not stats:
         raise SystemExit(f"[{label}] crawl failed with exit status {run.returncode}; see {log_path}")
     return run
+
+
+class PeakMemory:
+    """Follow the peak resident size (VmHWM) of a process and of every process below it.
+
+    VmHWM only grows, so the last value read before a process ends is its
+    peak, to within the polling interval.
+    """
+
+    def __init__(self, root_pid: int, interval: float = 0.2):
+        self.root_pid = root_pid
+        self.interval = interval
+        self.peaks_kb: dict[int, int] = {}
+        self.depths: dict[int, int] = {}
+        self.finished = threading.Event()
+        self.thread = threading.Thread(target=self.poll, name="peak-memory", daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.finished.set()
+        self.thread.join()
+
+    def poll(self) -> None:
+        while not self.finished.is_set():
+            for pid, depth in self.process_tree().items():
+                peak = read_peak_kb(pid)
+                if peak is not None:
+                    self.peaks_kb[pid] = max(peak, self.peaks_kb.get(pid, 0))
+                    self.depths[pid] = depth
+            self.finished.wait(self.interval)
+
+    def process_tree(self) -> dict[int, int]:
+        """The root process and its descendants, each with its depth below the root."""
+        parents = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                        # The command name in parentheses may hold spaces; the parent id follows the state.
+                        fields = stat.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                parents[int(entry)] = int(fields[1])
+        tree = {self.root_pid: 0}
+        frontier = [self.root_pid]
+        while frontier:
+            pid = frontier.pop()
+            for child, parent in parents.items():
+                if parent == pid and child not in tree:
+                    tree[child] = tree[pid] + 1
+                    frontier.append(child)
+        return tree
+
+    def peaks_by_role(self) -> dict[str, float]:
+        """Peak megabytes by role.
+
+        The crawl is the root. Its children are multiprocessing's resource
+        tracker and forkserver ("helpers"), and the forkserver's children are
+        the analysis workers.
+        """
+        roles: dict[str, float] = {}
+        for pid, peak_kb in self.peaks_kb.items():
+            role = {0: "crawl", 1: "helpers"}.get(self.depths[pid], "workers")
+            roles[role] = roles.get(role, 0.0) + peak_kb / 1024
+        return roles
+
+
+def read_peak_kb(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
+def describe_peaks(peaks: dict[str, float]) -> str:
+    return ", ".join(f"{role} {megabytes:.0f}" for role, megabytes in sorted(peaks.items()))
 
 
 def districts_command(registry: Path, database: Path, profile_path: Path | None = None) -> list[str]:
@@ -221,7 +314,7 @@ def profile_summary(profile_path: Path) -> list[tuple[str, float]]:
 
 def measure(args, workdir: Path) -> dict:
     print(f"Generating {args.districts} sites of about {args.pages} documents", flush=True)
-    sites = build_sites(args.districts, args.pages)
+    sites = build_sites(args.districts, args.pages, sitemaps=not args.no_sitemaps)
     results: dict = {"sites": len(sites), "documents": sum(len(site.documents) for site in sites)}
     database = workdir / "signals.db"
     database.unlink(missing_ok=True)
@@ -242,7 +335,7 @@ def measure(args, workdir: Path) -> dict:
 
     if args.memory_districts:
         print(f"Generating {args.memory_districts} sites of about {args.memory_pages} documents", flush=True)
-        big_sites = build_sites(args.memory_districts, args.memory_pages)
+        big_sites = build_sites(args.memory_districts, args.memory_pages, sitemaps=not args.no_sitemaps)
         results["big_documents"] = sum(len(site.documents) for site in big_sites)
         big_database = workdir / "memory.db"
         big_database.unlink(missing_ok=True)
@@ -280,6 +373,9 @@ def render(results: dict, args, command: str) -> str:
     time_ratio = second.elapsed / first.elapsed
     not_modified = second.status_count(304)
     skipped = int(second.stats.get("k12signals/incremental/unchanged_200", 0))
+    skipped_by_sitemap = int(second.stats.get("k12signals/incremental/skipped_by_sitemap", 0))
+    sitemap_note = ("Each site publishes /sitemap.xml with a `lastmod` for every document."
+                    if not args.no_sitemaps else "The sites publish no sitemap (`--no-sitemaps`).")
     polite_rate, rate, hours = estimate_hours(first.pages_per_second)
     requests = US_DISTRICTS * (PAGES_PER_DISTRICT + 2)
     signals = ", ".join(f"{kind} {count}" for kind, count in results["signals"].items()) or "none"
@@ -300,10 +396,10 @@ def render(results: dict, args, command: str) -> str:
         "`CRAWL_ALLOW_NETWORKS=127.0.0.1/32`. The per-domain limit equals the global one because Scrapy's "
         "download slot is the host name without the port, so all the sites share one slot. Pages per second "
         "are responses over Scrapy's `elapsed_time_seconds`, which leaves out interpreter start-up. "
-        "The sites are served from the benchmark's own process, on the same two cores.",
+        "The sites are served from the benchmark's own process, on the same two cores. " + sitemap_note,
         "",
-        "| crawl | responses | seconds | pages/s | MB received | CPU s | max RSS MB | load |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| crawl | responses | seconds | pages/s | MB received | CPU s | peak RSS MB | of which crawl / workers | load |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     runs = [("bare Scrapy spider (benchmarks/bare_spider.py)", bare), ("districts, first crawl", first),
             ("districts, second crawl, sites unchanged", second)]
@@ -312,13 +408,15 @@ def render(results: dict, args, command: str) -> str:
     for name, run in runs:
         lines.append(f"| {name} | {run.responses} | {run.elapsed:.1f} | {run.pages_per_second:.1f} | "
                      f"{run.response_bytes / 1e6:.1f} | {run.cpu_seconds:.1f} | {run.max_rss_mb:.0f} | "
+                     f"{run.process_peaks_mb.get('crawl', 0):.0f} / {run.process_peaks_mb.get('workers', 0):.0f} | "
                      f"{run.load_average:.1f} |")
     lines += [
         "",
         f"- Throughput: the districts crawl runs at {throughput_ratio:.2f} of the bare spider's pages per second "
         f"(aim 0.8 or better: {verdict(throughput_ratio >= 0.8)}).",
-        f"- Second crawl: {not_modified} of {second.responses} responses were 304, and {skipped} more pages were "
-        f"skipped because their body hash had not changed. It received {bytes_ratio:.1%} of the first crawl's "
+        f"- Second crawl: {skipped_by_sitemap} pages needed no request, because their sitemap `lastmod` "
+        f"predates their last fetch; {not_modified} of {second.responses} responses were 304, and {skipped} more "
+        f"pages were skipped because their body hash had not changed. It received {bytes_ratio:.1%} of the first crawl's "
         f"bytes (aim at most 15%: {verdict(bytes_ratio <= 0.15)}) in {time_ratio:.1%} of its time "
         f"(aim at most 25%: {verdict(time_ratio <= 0.25)}).",
         f"- Signals stored by the first crawl: {signals}.",
@@ -327,7 +425,9 @@ def render(results: dict, args, command: str) -> str:
         big = results["big"]
         growth = big.max_rss_mb / first.max_rss_mb
         lines.append(
-            f"- Peak memory (ru_maxrss of the scrapy process, from wait4): {first.max_rss_mb:.0f} MB at "
+            "- Peak memory (the sum of the peak resident sizes, VmHWM, of the crawl's process, its analysis "
+            "worker and multiprocessing's two helper processes, read from /proc every 0.2 s): "
+            f"{first.max_rss_mb:.0f} MB at "
             f"{results['sites']} districts, {big.max_rss_mb:.0f} MB at {args.memory_districts} districts with "
             f"{args.memory_pages} documents each ({results['big_documents']} documents), {growth:.2f} times the "
             f"first (aims under 400 MB: {verdict(big.max_rss_mb < 400)}; at most 1.5 times: {verdict(growth <= 1.5)})."
@@ -385,6 +485,8 @@ def main() -> int:
     parser.add_argument("--memory-districts", type=int, default=2000,
                         help="sites of the memory run; 0 skips it")
     parser.add_argument("--memory-pages", type=int, default=8, help="documents per site of the memory run")
+    parser.add_argument("--no-sitemaps", action="store_true",
+                        help="sites without /sitemap.xml, so that a re-crawl sends a conditional request per page")
     parser.add_argument("--profile", action="store_true",
                         help="run the first crawl once more under cProfile and report where its time goes")
     parser.add_argument("--timeout", type=float, default=900, help="seconds before a crawl is killed")

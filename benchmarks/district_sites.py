@@ -10,11 +10,14 @@ crawler the same work.
 `SiteFarm` serves each site on its own port of 127.0.0.1, because the crawler
 keeps a district on its host and port. One thread accepts connections on all
 ports and hands each one to a worker thread. Every document has an ETag and a
-Last-Modified date, and a conditional request that matches gets 304.
+Last-Modified date, and a conditional request that matches gets 304. Each
+site publishes /sitemap.xml with a `lastmod` for every document, unless
+`build_sites` is told not to.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import random
@@ -102,11 +105,21 @@ class DistrictSite:
     name: str
     state: str
     documents: dict[str, Document]
+    has_sitemap: bool = True
     port: int = 0
 
     @property
     def website(self) -> str:
         return f"127.0.0.1:{self.port}"
+
+    def sitemap(self) -> bytes:
+        """A sitemap of every document, each with the `lastmod` of LAST_MODIFIED, as district CMSs publish."""
+        lastmod = dt.datetime.fromtimestamp(LAST_MODIFIED_EPOCH, dt.timezone.utc).date().isoformat()
+        entries = "".join(
+            f"<url><loc>http://{self.website}{path}</loc><lastmod>{lastmod}</lastmod></url>" for path in self.documents
+        )
+        return ('<?xml version="1.0" encoding="UTF-8"?>'
+                f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>').encode("utf-8")
 
 
 def make_document(body: bytes | str, content_type: str = HTML_TYPE) -> Document:
@@ -281,9 +294,12 @@ def build_site(index: int, pages_per_site: int, pdfs: list[bytes]) -> DistrictSi
     return DistrictSite(nces_id=f"{9900000 + index:07d}", name=district, state="NH", documents=documents)
 
 
-def build_sites(count: int, pages_per_site: int) -> list[DistrictSite]:
+def build_sites(count: int, pages_per_site: int, sitemaps: bool = True) -> list[DistrictSite]:
     pdfs = [minutes_pdf(variant) for variant in range(PDF_VARIANTS)]
-    return [build_site(index, pages_per_site, pdfs) for index in range(count)]
+    sites = [build_site(index, pages_per_site, pdfs) for index in range(count)]
+    for site in sites:
+        site.has_sitemap = sitemaps
+    return sites
 
 
 class SiteRequestHandler(BaseHTTPRequestHandler):
@@ -300,6 +316,9 @@ class SiteRequestHandler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         if path == "/robots.txt":
             self.send_document(200, ROBOTS_TXT, "text/plain", {})
+            return
+        if path == "/sitemap.xml" and self.server.site.has_sitemap:
+            self.send_document(200, self.server.site.sitemap(), "application/xml", {})
             return
         document = self.server.site.documents.get(path)
         if document is None:

@@ -9,7 +9,6 @@ from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 from scrapy import Request, signals
-from scrapy.http import Response
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
@@ -278,14 +277,6 @@ class IncrementalCrawlMiddleware:
         if stored is None:
             return None
         request.meta["handle_httpstatus_list"] = sorted({*request.meta.get("handle_httpstatus_list", []), 304})
-        if unchanged_since_fetch(self.sitemap_lastmod(request), stored.get("fetched_at")):
-            # The sitemap says the page has not changed since it was stored:
-            # answer 304 here, with no request, and the spider treats it as a
-            # 304 from the server.
-            # NOTE: best effort. A request that enters the downloader before
-            # the district's sitemap is read is sent as a conditional request.
-            self.stats.inc_value("k12signals/incremental/skipped_by_sitemap")
-            return Response(request.url, status=304, request=request)
         if stored.get("etag"):
             request.headers[b"If-None-Match"] = stored["etag"]
         if stored.get("last_modified"):
@@ -293,31 +284,5 @@ class IncrementalCrawlMiddleware:
         self.stats.inc_value("k12signals/incremental/conditional_requests")
         return None
 
-    def sitemap_lastmod(self, request) -> str | None:
-        scopes = getattr(self.crawler.spider, "scopes", None) or {}
-        scope = scopes.get(request.meta.get("district_id"))
-        return scope.sitemap_lastmods.get(request.url) if scope is not None else None
-
     def close(self, spider=None):
         self.db.close()
-
-
-def unchanged_since_fetch(lastmod: str | None, fetched_at: str | None) -> bool:
-    """Tell whether a sitemap `lastmod` is older than the time the page was fetched.
-
-    A date without a time counts only when it is a day before the fetch,
-    because the page may have changed later that day. An unreadable value
-    counts as a change.
-    """
-    if not lastmod or not fetched_at:
-        return False
-    try:
-        fetched = datetime.fromisoformat(fetched_at.replace("Z", "+00:00"))
-        if len(lastmod) == 10:
-            return datetime.fromisoformat(lastmod).date() < fetched.date()
-        modified = datetime.fromisoformat(lastmod.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    if modified.tzinfo is None:
-        modified = modified.replace(tzinfo=timezone.utc)
-    return modified < fetched

@@ -13,6 +13,7 @@ get a higher score, which the spider turns into a request priority.
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -112,6 +113,10 @@ class DistrictScope:
     """Failed requests of this crawl by kind: errors, blocked, robots_disallowed."""
     sitemap_lastmods: dict[str, str] = field(default_factory=dict)
     """`lastmod` of the URLs in the district's sitemaps, for skipping unchanged pages on a re-crawl."""
+    sitemaps_pending: int = 0
+    """Sitemap requests of this district not yet answered."""
+    held_requests: list = field(default_factory=list)
+    """Requests that wait until the district's sitemaps are read (the home page of a re-crawl)."""
     portals_started: set[str] = field(default_factory=set)
     portal_hosts: set[str] = field(default_factory=set)
     """Hosts of the district's board portals; the portal adapters decide what to fetch there."""
@@ -206,3 +211,24 @@ class DistrictScope:
         self.query_variants = {}
         self.sitemap_lastmods = {}
         return True
+
+
+def unchanged_since_fetch(lastmod: str | None, fetched_at: str | None) -> bool:
+    """Tell whether a sitemap `lastmod` is older than the time the page was fetched.
+
+    A date without a time counts only when it is a day before the fetch,
+    because the page may have changed later that day. An unreadable value
+    counts as a change.
+    """
+    if not lastmod or not fetched_at:
+        return False
+    try:
+        fetched = datetime.fromisoformat(fetched_at.replace("Z", "+00:00"))
+        if len(lastmod) == 10:
+            return datetime.fromisoformat(lastmod).date() < fetched.date()
+        modified = datetime.fromisoformat(lastmod.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    if modified.tzinfo is None:
+        modified = modified.replace(tzinfo=timezone.utc)
+    return modified < fetched

@@ -641,6 +641,12 @@ def stored_page_fingerprint(db: sqlite_utils.Database, url: str) -> dict | None:
     return row
 
 
+def district_has_pages(db: sqlite_utils.Database, district_id: str) -> bool:
+    """Tell whether a district has stored pages that are not gone, that is, whether its next crawl is a re-crawl."""
+    row = db.execute("SELECT 1 FROM pages WHERE district_id = ? AND gone_at IS NULL LIMIT 1", [district_id]).fetchone()
+    return row is not None
+
+
 def refresh_unchanged_page(db: sqlite_utils.Database, url: str, status: int) -> int:
     """Record that a stored page is unchanged: refresh `last_seen_at` of it and its signals.
 

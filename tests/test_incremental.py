@@ -155,7 +155,11 @@ def test_reprocess_rejects_bad_district(two_crawls):
 def sitemap_routes(host: str) -> dict[str, Route]:
     routes = site_routes()
     # Linked from no page, so the crawl finds it through the sitemap only.
-    routes["/news/archive-principal"] = Route(ARTICLE.replace("Lena Marsh", "Omar Haddad"))
+    # Linked from the archived article only, and not in the sitemap.
+    routes["/news/archive-principal"] = Route(
+        ARTICLE.replace("Lena Marsh", "Omar Haddad").replace("</article>", '<a href="/news/related">Related</a></article>')
+    )
+    routes["/news/related"] = Route("<html><body><main><p>More news from the Birch Hill School District.</p></main></body></html>")
     routes["/about"] = Route("<html><body><main><p>About the Birch Hill School District and its schools.</p></main></body></html>")
     routes["/sitemap.xml"] = Route(
         f"""<?xml version="1.0" encoding="UTF-8"?>
@@ -189,6 +193,25 @@ def test_sitemap_lastmod_skips_unchanged_page(tmp_path):
     assert after[0]["last_seen_at"] > before[0]["last_seen_at"]
 
 
+def test_recrawl_reads_sitemap_before_home_and_follows_skipped_page_links(tmp_path):
+    with SiteServer() as site:
+        site.routes.update(sitemap_routes(site.host))
+        registry = write_registry(
+            tmp_path / "registry.csv", [{"nces_id": "3399909", "name": "Birch Hill SD", "state": "NH", "website": site.host}]
+        )
+        database = tmp_path / "signals.db"
+        run_crawl(database, f"registry={registry}")
+        first_paths = site.requested_paths()
+        time.sleep(1.1)
+        run_crawl(database, f"registry={registry}")
+        second_paths = site.requested_paths()[len(first_paths):]
+
+    assert second_paths.index("/sitemap.xml") < second_paths.index("/")
+    assert "/news/related" in first_paths
+    assert "/news/related" in second_paths
+    assert "/news/archive-principal" not in second_paths
+
+
 @pytest.mark.parametrize(
     ("lastmod", "fetched_at", "unchanged"),
     [
@@ -202,6 +225,6 @@ def test_sitemap_lastmod_skips_unchanged_page(tmp_path):
     ],
 )
 def test_sitemap_lastmod_rule(lastmod, fetched_at, unchanged):
-    from crawlers.middlewares import unchanged_since_fetch
+    from crawlers.scope import unchanged_since_fetch
 
     assert unchanged_since_fetch(lastmod, fetched_at) is unchanged

@@ -31,7 +31,14 @@ from twisted.python.failure import Failure
 from crawlers import hostile
 from crawlers import boards
 from crawlers.items import PageGoneItem, PageItem, PageUnchangedItem, PortalStatusItem
-from crawlers.scope import SKIPPED_EXTENSIONS, DistrictScope, clean_url, guess_source_type, link_score
+from crawlers.scope import (
+    SKIPPED_EXTENSIONS,
+    DistrictScope,
+    clean_url,
+    guess_source_type,
+    link_score,
+    unchanged_since_fetch,
+)
 from k12signals import storage
 from k12signals.detector_version import detector_version
 from k12signals.errors import InputError
@@ -94,6 +101,8 @@ class DistrictsSpider(scrapy.Spider):
         # for every district and every 0.2 s while a batch is full.
         self.districts_in_progress = 0
         self.district_states: dict[str, str] = {}
+        # Read-only look-ups of stored pages, for skipping unchanged ones on a re-crawl.
+        self.pages_db = None
         self.link_extractor = LinkExtractor(deny_extensions=sorted(SKIPPED_EXTENSIONS), unique=True)
 
     @classmethod
@@ -121,6 +130,7 @@ class DistrictsSpider(scrapy.Spider):
         spider.max_sitemap_urls = settings.getint("DISTRICT_MAX_SITEMAP_URLS")
         spider.database_path = settings.get("SIGNALS_DB")
         spider.batch_size = max(1, settings.getint("DISTRICT_BATCH_SIZE"))
+        spider.incremental = settings.getbool("INCREMENTAL_CRAWL", True)
         crawler.signals.connect(spider.on_robots_parsed, signal=signals.robots_parsed)
         crawler.signals.connect(spider.on_request_dropped, signal=signals.request_dropped)
         return spider
@@ -153,6 +163,8 @@ class DistrictsSpider(scrapy.Spider):
             )
             raise CloseSpider("registry_empty")
 
+        if self.incremental:
+            self.pages_db = storage.open_database(self.database_path)
         logger.info("Crawling %d district(s) from %s", len(districts), self.database_path)
         self.crawler.stats.set_value("k12signals/districts_total", len(districts))
         for district in districts:
@@ -177,8 +189,16 @@ class DistrictsSpider(scrapy.Spider):
         self.district_states[scope.district_id] = district["state"]
         home = scope.home_url
         scope.skip_reason(home, depth=0)
-        yield self.page_request(home, scope.district_id, depth=0, score=5, district_home=True)
-        if scope.path_prefix == "/":
+        home_request = self.page_request(home, scope.district_id, depth=0, score=5, district_home=True)
+        if scope.path_prefix != "/":
+            yield home_request
+        elif self.pages_db is not None and storage.district_has_pages(self.pages_db, scope.district_id):
+            # A re-crawl reads the sitemaps before the home page, so that the
+            # pages they list as unchanged since the last crawl need no request.
+            scope.held_requests.append(home_request)
+            yield self.sitemap_request(f"{urlsplit(home).scheme}://{urlsplit(home).netloc}/sitemap.xml", scope.district_id)
+        else:
+            yield home_request
             yield self.sitemap_request(f"{urlsplit(home).scheme}://{urlsplit(home).netloc}/sitemap.xml", scope.district_id)
         if district.get("board_url"):
             platform = district.get("board_platform")
@@ -221,14 +241,27 @@ class DistrictsSpider(scrapy.Spider):
 
     # Requests.
     def sitemap_request(self, url: str, district_id: str) -> scrapy.Request:
-        self.scopes[district_id].request_started()
+        scope = self.scopes[district_id]
+        scope.request_started()
+        scope.sitemaps_pending += 1
         return scrapy.Request(
             url,
             callback=self.parse_sitemap,
             errback=self.on_error,
             priority=4 * SCORE_WEIGHT,
-            meta={"district_id": district_id, "depth": 0, "handle_httpstatus_list": [404]},
+            meta={"district_id": district_id, "depth": 0, "sitemap": True, "handle_httpstatus_list": [404]},
         )
+
+    def sitemap_finished(self, district_id: str | None) -> None:
+        """Count one sitemap as read, failed or dropped; after the last one, send the requests held for them."""
+        scope = self.scopes.get(district_id)
+        if scope is None:
+            return
+        scope.sitemaps_pending -= 1
+        if scope.sitemaps_pending <= 0 and scope.held_requests:
+            held, scope.held_requests = scope.held_requests, []
+            for request in held:
+                self.crawler.engine.crawl(request)
 
     def page_request(self, url, district_id, *, depth, score, link_text="", district_home=False):
         self.scopes[district_id].request_started()
@@ -296,8 +329,13 @@ class DistrictsSpider(scrapy.Spider):
         item.meeting_date = meeting_date
         return item
 
-    def request_if_in_scope(self, url, district_id, *, depth, link_text=""):
-        """Build a request for `url` if the district's scope admits it; else count the reason and return None."""
+    def visit(self, url, district_id, *, depth, link_text=""):
+        """Yield what a link leads to, if the district's scope admits it; else count the reason.
+
+        That is a request for the page, or, when the district's sitemap says the
+        stored page has not changed since it was fetched, an unchanged item and
+        the visits of the links it had, with no request.
+        """
         scope = self.scopes[district_id]
         url = clean_url(url)
         reason = scope.skip_reason(url, depth)
@@ -307,8 +345,28 @@ class DistrictsSpider(scrapy.Spider):
                 self.crawler.stats.inc_value(f"k12signals/skipped/{reason}")
                 if url not in scope.scheduled:
                     hostile.report_skip(self.crawler.stats, district_id, url, reason)
+            return
+
+        stored = self.stored_page_unchanged_by_sitemap(scope, url)
+        if stored is not None:
+            self.crawler.stats.inc_value("k12signals/incremental/skipped_by_sitemap")
+            yield PageUnchangedItem(
+                url=url, district_id=district_id, status=304, redetect=stored["detector_version"] != detector_version()
+            )
+            yield from self.follow_links(stored["links"], district_id, depth + 1)
+            return
+
+        yield self.page_request(url, district_id, depth=depth, score=link_score(url, link_text), link_text=link_text)
+
+    def stored_page_unchanged_by_sitemap(self, scope: DistrictScope, url: str) -> dict | None:
+        """The stored page at `url` if the sitemap's lastmod predates its last fetch, else None."""
+        lastmod = scope.sitemap_lastmods.get(url)
+        if lastmod is None or self.pages_db is None:
             return None
-        return self.page_request(url, district_id, depth=depth, score=link_score(url, link_text), link_text=link_text)
+        stored = storage.stored_page_fingerprint(self.pages_db, url)
+        if stored is None or not unchanged_since_fetch(lastmod, stored.get("fetched_at")):
+            return None
+        return stored
 
     # Callbacks.
     @finishes_request
@@ -351,9 +409,7 @@ class DistrictsSpider(scrapy.Spider):
             if portal is not None:
                 yield from self.start_board(district_id, *portal)
                 continue
-            request = self.request_if_in_scope(url, district_id, depth=depth, link_text=text)
-            if request is not None:
-                yield request
+            yield from self.visit(url, district_id, depth=depth, link_text=text)
 
     def unchanged_item(self, response: Response, district_id: str, stored: dict) -> PageUnchangedItem:
         self.crawler.stats.inc_value(f"k12signals/incremental/unchanged_{response.status}")
@@ -385,6 +441,12 @@ class DistrictsSpider(scrapy.Spider):
 
     @finishes_request
     def parse_sitemap(self, response: Response):
+        try:
+            yield from self.read_sitemap(response)
+        finally:
+            self.sitemap_finished(response.meta["district_id"])
+
+    def read_sitemap(self, response: Response):
         district_id = response.meta["district_id"]
         if response.status != 200:
             return
@@ -410,14 +472,14 @@ class DistrictsSpider(scrapy.Spider):
         # Take the most promising pages first, newest first within a score.
         entries = [(entry.get("loc", ""), entry.get("lastmod", "")) for entry in sitemap]
         entries.sort(key=lambda pair: (link_score(pair[0]), pair[1]), reverse=True)
-        for url, lastmod in entries[: self.max_sitemap_urls]:
+        entries = entries[: self.max_sitemap_urls]
+        # All the dates first: a page skipped as unchanged leads to the stored
+        # links of that page, which the sitemap may list further down.
+        for url, lastmod in entries:
             if lastmod:
-                # Lets a re-crawl skip a page that has not changed since it was
-                # fetched, whichever link schedules it.
                 scope.sitemap_lastmods[clean_url(url)] = lastmod.strip()
-            request = self.request_if_in_scope(url, district_id, depth=1)
-            if request is not None:
-                yield request
+        for url, _lastmod in entries:
+            yield from self.visit(url, district_id, depth=1)
 
     def on_robots_parsed(self, robotparser, request):
         """Schedule the sitemaps that a district's robots.txt lists."""
@@ -433,7 +495,13 @@ class DistrictsSpider(scrapy.Spider):
 
     def on_request_dropped(self, request, spider=None):
         # The scheduler dropped a duplicate; it will get no callback.
+        if request.meta.get("sitemap"):
+            self.sitemap_finished(request.meta.get("district_id"))
         self.request_finished(request.meta.get("district_id"))
+
+    def closed(self, reason):
+        if self.pages_db is not None:
+            self.pages_db.close()
 
     def request_finished(self, district_id: str | None) -> None:
         scope = self.scopes.get(district_id)
@@ -447,6 +515,8 @@ class DistrictsSpider(scrapy.Spider):
         request = failure.request
         district_id = request.meta.get("district_id")
         scope = self.scopes.get(district_id)
+        if request.meta.get("sitemap"):
+            self.sitemap_finished(district_id)
         response = getattr(failure.value, "response", None)
 
         if failure.check(IgnoreRequest) and response is None:
