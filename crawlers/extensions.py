@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import logging
 import time
 
@@ -87,7 +86,9 @@ class MemoryTrim:
         if interval <= 0:
             raise NotConfigured("MEMORY_TRIM_INTERVAL is 0")
         try:
-            trim = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+            # The process's own symbols include the C library's. ctypes.util.find_library
+            # would start a subprocess to look for it.
+            trim = ctypes.CDLL(None).malloc_trim
         except (OSError, AttributeError) as error:
             raise NotConfigured(f"malloc_trim is not available: {error}") from error
         extension = cls(interval, trim)

@@ -28,7 +28,6 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
-import lxml.etree
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from w3lib.encoding import read_bom, resolve_encoding
@@ -152,24 +151,21 @@ def charset_findings(content_type: str, body: bytes) -> list[Finding]:
     return findings
 
 
-def markup_findings(body: bytes) -> list[Finding]:
-    """Report markup that libxml2 had to repair (mismatched or stray tags), and NUL bytes."""
-    findings = []
+def nul_findings(body: bytes) -> list[Finding]:
+    """Report NUL bytes in an HTML body; extraction drops them."""
     nul_count = body.count(b"\x00")
-    if nul_count:
-        findings.append(Finding("html/malformed", f"contains {nul_count} NUL byte(s)"))
-    parser = lxml.etree.HTMLParser(recover=True)
-    try:
-        lxml.etree.fromstring(body, parser)
-    except (lxml.etree.LxmlError, ValueError) as error:
-        findings.append(Finding("html/malformed", f"could not be parsed as HTML: {error}"))
-        return findings
-    errors = [entry for entry in parser.error_log if entry.level >= lxml.etree.ErrorLevels.ERROR]
-    if errors:
-        findings.append(
-            Finding("html/malformed", f"has {len(errors)} markup error(s) that the parser repaired, first: {errors[0].message}", logging.INFO)
-        )
-    return findings
+    return [Finding("html/malformed", f"contains {nul_count} NUL byte(s)")] if nul_count else []
+
+
+def markup_repair_finding(markup_errors: int, first_error: str | None) -> Finding | None:
+    """Report markup that the HTML parser had to repair (mismatched or stray tags) during extraction."""
+    if not markup_errors:
+        return None
+    return Finding(
+        "html/malformed",
+        f"has {markup_errors} markup error(s) that the parser repaired, first: {first_error}",
+        logging.INFO,
+    )
 
 
 def content_type_findings(url: str, media_type: str, body: bytes) -> list[Finding]:
@@ -192,7 +188,7 @@ def page_findings(url: str, content_type: str, body: bytes) -> list[Finding]:
         return findings
     if media_type.startswith(("text/html", "application/xhtml")) or _HTML_START.match(body[:1024]):
         findings += charset_findings(content_type, body)
-        findings += markup_findings(body)
+        findings += nul_findings(body)
     return findings
 
 
@@ -307,11 +303,12 @@ SKIP_REASONS = {
 
 # Documents after extraction.
 class DocumentProblemPipeline:
-    """Count PDFs that are encrypted, unreadable or scanned (no text layer), after extraction.
+    """Report what extraction found wrong with a document.
 
     The extraction pipeline already logs and counts each extraction error and
-    empty page. This pipeline adds the reason for PDFs, and a log line for a
-    PDF without text, because such a PDF needs OCR, which the crawl does not run.
+    empty page. This pipeline adds markup that the HTML parser repaired, the
+    reason a PDF could not be read, and a log line for a PDF without text,
+    because such a PDF needs OCR, which the crawl does not run.
     """
 
     def __init__(self, stats):
@@ -322,7 +319,12 @@ class DocumentProblemPipeline:
         return cls(crawler.stats)
 
     def process_item(self, item, spider=None):
-        if not isinstance(item, PageItem) or item.content_type != PDF_TYPE:
+        if not isinstance(item, PageItem):
+            return item
+        repair = markup_repair_finding(item.markup_errors, item.first_markup_error)
+        if repair is not None:
+            report(self.stats, item.district_id, item.url, repair.counter, repair.message, repair.level)
+        if item.content_type != PDF_TYPE:
             return item
         if item.error:
             lowered = item.error.lower()

@@ -35,6 +35,9 @@ class PageItem:
     published_at: str | None = None
     page_starts: list[int] | None = None
     error: str | None = None
+    markup_errors: int = 0
+    """Markup errors that the HTML parser repaired during extraction."""
+    first_markup_error: str | None = None
     cbe_stage: str | None = None
     signals: list[dict[str, Any]] = field(default_factory=list)
     detector_version: str | None = None

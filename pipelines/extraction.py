@@ -36,6 +36,8 @@ class ExtractionPipeline:
         item.published_at = item.meeting_date or page.published_at
         item.page_starts = page.page_starts
         item.error = page.error
+        item.markup_errors = page.markup_errors
+        item.first_markup_error = page.first_markup_error
 
         if page.error:
             self.stats.inc_value("k12signals/extraction/errors")

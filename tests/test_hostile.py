@@ -897,18 +897,21 @@ def test_charset_findings(content_type, body, counters):
     assert [finding.counter for finding in charset_findings(content_type, body)] == counters
 
 
-def test_markup_findings_clean_page_has_none():
-    from crawlers.hostile import markup_findings
+def test_clean_page_has_no_markup_repairs():
+    from k12signals.extraction import extract
 
-    assert markup_findings(APPOINTMENT_NEWS.encode()) == []
+    page = extract(APPOINTMENT_NEWS.encode(), url="http://127.0.0.1/news", content_type="text/html")
+    assert page.markup_errors == 0
 
 
-def test_markup_findings_reports_mismatched_tags():
-    from crawlers.hostile import markup_findings
+def test_mismatched_tags_are_counted_as_repairs():
+    from crawlers.hostile import markup_repair_finding, nul_findings
+    from k12signals.extraction import extract
 
-    messages = [finding.message for finding in markup_findings(MALFORMED)]
-    assert any("NUL" in message for message in messages)
-    assert any("markup error" in message for message in messages)
+    page = extract(MALFORMED, url="http://127.0.0.1/malformed", content_type="text/html")
+    assert page.markup_errors > 0
+    assert "markup error" in markup_repair_finding(page.markup_errors, page.first_markup_error).message
+    assert "NUL" in nul_findings(MALFORMED)[0].message
 
 
 @pytest.mark.parametrize(

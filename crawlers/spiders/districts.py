@@ -22,7 +22,6 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, IgnoreRequest, UsageError
 from scrapy.http import Response, TextResponse
-from scrapy.linkextractors import LinkExtractor
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
@@ -31,14 +30,8 @@ from twisted.python.failure import Failure
 from crawlers import hostile
 from crawlers import boards
 from crawlers.items import PageGoneItem, PageItem, PageUnchangedItem, PortalStatusItem
-from crawlers.scope import (
-    SKIPPED_EXTENSIONS,
-    DistrictScope,
-    clean_url,
-    guess_source_type,
-    link_score,
-    unchanged_since_fetch,
-)
+from crawlers.links import page_links
+from crawlers.scope import DistrictScope, clean_url, guess_source_type, link_score, unchanged_since_fetch
 from k12signals import storage
 from k12signals.detector_version import detector_version
 from k12signals.errors import InputError
@@ -103,7 +96,6 @@ class DistrictsSpider(scrapy.Spider):
         self.district_states: dict[str, str] = {}
         # Read-only look-ups of stored pages, for skipping unchanged ones on a re-crawl.
         self.pages_db = None
-        self.link_extractor = LinkExtractor(deny_extensions=sorted(SKIPPED_EXTENSIONS), unique=True)
 
     @classmethod
     def check_arguments(cls, arguments: dict) -> None:
@@ -392,7 +384,7 @@ class DistrictsSpider(scrapy.Spider):
 
         links = []
         if is_html and isinstance(response, TextResponse):
-            links = [[link.url, link.text.strip()] for link in self.link_extractor.extract_links(response)]
+            links = page_links(response)
 
         body_hash = hashlib.sha256(response.body).hexdigest()
         if stored is not None and stored.get("body_hash") == body_hash:

@@ -30,10 +30,10 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, UsageError
 from scrapy.http import Response, TextResponse
-from scrapy.linkextractors import LinkExtractor
 
 from crawlers.items import PageGoneItem, PageItem
-from crawlers.scope import SKIPPED_EXTENSIONS, DistrictScope, clean_url, host_twins
+from crawlers.links import page_links
+from crawlers.scope import DistrictScope, clean_url, host_twins
 from crawlers.spiders.districts import HTML_TYPES, PDF_TYPE, parse_state
 from k12signals import storage
 from k12signals.errors import InputError
@@ -146,7 +146,6 @@ class PoliciesSpider(scrapy.Spider):
         # Scrapy's OffsiteMiddleware reads this list and drops requests and
         # redirects to hosts that no seed names, subdomains of seed hosts excepted.
         self.allowed_domains = sorted({name for seed in self.seeds for name in host_names(urlsplit(seed.url).netloc)})
-        self.link_extractor = LinkExtractor(deny_extensions=sorted(SKIPPED_EXTENSIONS), unique=True)
         # Named state_scopes, not scopes, because the district middleware and the
         # storage pipeline treat the keys of a spider's `scopes` as district ids.
         self.state_scopes: dict[str, DistrictScope] = {}
@@ -282,8 +281,8 @@ class PoliciesSpider(scrapy.Spider):
         )
 
         if is_html and isinstance(response, TextResponse):
-            for link in self.link_extractor.extract_links(response):
-                request = self.follow_link(link.url, link.text, state, depth + 1)
+            for url, text in page_links(response):
+                request = self.follow_link(url, text, state, depth + 1)
                 if request is not None:
                     yield request
 

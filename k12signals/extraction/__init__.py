@@ -33,6 +33,9 @@ class ExtractedPage:
     links: list[str] = field(default_factory=list)
     kind: str = "html"
     """Format the body was read as: "html", "pdf" or "text"."""
+    markup_errors: int = 0
+    """For HTML, the markup errors (mismatched or stray tags) that the parser repaired."""
+    first_markup_error: str | None = None
 
 
 def extract(
@@ -89,6 +92,8 @@ def _extract_html(body: bytes, url: str, content_type: str | None,
         published_at=result.published_at,
         links=result.links,
         kind="html",
+        markup_errors=result.markup_errors,
+        first_markup_error=result.first_markup_error,
     )
 
 

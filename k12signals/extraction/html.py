@@ -66,6 +66,9 @@ class HtmlResult:
     error: str | None = None
     used_fallback: bool = False
     """Whether the main text came from trafilatura because the own extractor found too little."""
+    markup_errors: int = 0
+    """Markup errors (mismatched or stray tags) that the parser repaired."""
+    first_markup_error: str | None = None
 
 
 def parse_html(body: bytes, content_type: str | None = None) -> lxml.etree._Element | None:
@@ -90,6 +93,8 @@ def extract_html(body: bytes, *, url: str, content_type: str | None = None,
     tree = parse_html(body, content_type)
     if tree is None:
         return HtmlResult(error="HTML could not be parsed")
+    # The parser's log holds the repairs of this parse only.
+    repairs = [entry.message for entry in _HTML_PARSER.error_log if entry.level >= lxml.etree.ErrorLevels.ERROR]
 
     heading = _first_heading(tree)
     title = _page_title(tree, heading)
@@ -106,7 +111,8 @@ def extract_html(body: bytes, *, url: str, content_type: str | None = None,
     if text.strip() and not text.endswith("\n"):
         text += "\n"
     return HtmlResult(text=text if text.strip() else "", title=title,
-                      published_at=published_at, links=links, used_fallback=used_fallback)
+                      published_at=published_at, links=links, used_fallback=used_fallback,
+                      markup_errors=len(repairs), first_markup_error=repairs[0] if repairs else None)
 
 
 def _trafilatura_text(tree: lxml.etree._Element, url: str) -> str:
