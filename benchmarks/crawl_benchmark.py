@@ -67,8 +67,8 @@ COMMON_SETTINGS = {
     "EXTENSIONS": json.dumps({"stats_file.StatsFile": 0}),
 }
 
-# The project's own extensions (progress lines, returning freed memory).
-PROJECT_EXTENSIONS = {"crawlers.extensions.DistrictProgress": 500, "crawlers.extensions.MemoryTrim": 510}
+# The project's own extension (progress lines).
+PROJECT_EXTENSIONS = {"crawlers.extensions.DistrictProgress": 500}
 
 # Scrapy's HttpProxyMiddleware sends any host but 127.0.0.1 to port 9, where
 # nothing listens. An empty suffix-list source keeps tldextract offline in the
@@ -321,9 +321,15 @@ def measure(args, workdir: Path) -> dict:
 
     with SiteFarm(sites):
         registry = write_registry(workdir / "registry.csv", sites)
-        results["bare"] = run_scrapy("bare", bare_command(registry), workdir, workdir, args.timeout)
+        bare_before = run_scrapy("bare-1", bare_command(registry), workdir, workdir, args.timeout)
         results["first"] = run_scrapy("first", districts_command(registry, database), REPO, workdir, args.timeout)
         results["second"] = run_scrapy("second", districts_command(registry, database), REPO, workdir, args.timeout)
+        # The bare spider runs again after the districts crawls, and the faster
+        # of its two runs is the baseline, so that a slow moment of the machine
+        # does not flatter the ratio.
+        bare_after = run_scrapy("bare-2", bare_command(registry), workdir, workdir, args.timeout)
+        results["bare"] = max(bare_before, bare_after, key=lambda run: run.pages_per_second)
+        results["bare_runs"] = [bare_before, bare_after]
         results["signals"] = signal_counts(database)
         if args.profile:
             profile_database = workdir / "profiled.db"
@@ -401,8 +407,10 @@ def render(results: dict, args, command: str) -> str:
         "| crawl | responses | seconds | pages/s | MB received | CPU s | peak RSS MB | of which crawl / workers | load |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    runs = [("bare Scrapy spider (benchmarks/bare_spider.py)", bare), ("districts, first crawl", first),
-            ("districts, second crawl, sites unchanged", second)]
+    bare_runs = results.get("bare_runs", [bare])
+    runs = [(f"bare Scrapy spider (benchmarks/bare_spider.py), run {number}", run)
+            for number, run in enumerate(bare_runs, start=1)]
+    runs += [("districts, first crawl", first), ("districts, second crawl, sites unchanged", second)]
     if "big" in results:
         runs.append((f"districts, {args.memory_districts} sites of {args.memory_pages} documents", results["big"]))
     for name, run in runs:
@@ -412,7 +420,8 @@ def render(results: dict, args, command: str) -> str:
                      f"{run.load_average:.1f} |")
     lines += [
         "",
-        f"- Throughput: the districts crawl runs at {throughput_ratio:.2f} of the bare spider's pages per second "
+        f"- Throughput: the districts crawl runs at {throughput_ratio:.2f} of the pages per second of the bare "
+        "spider's faster run "
         f"(aim 0.8 or better: {verdict(throughput_ratio >= 0.8)}).",
         f"- Second crawl: {skipped_by_sitemap} pages needed no request, because their sitemap `lastmod` "
         f"predates their last fetch; {not_modified} of {second.responses} responses were 304, and {skipped} more "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import time
 
@@ -60,45 +59,6 @@ class DistrictProgress:
             new_signals,
             pages / minutes,
         )
-
-    def spider_closed(self, spider, reason):
-        if self.loop is not None and self.loop.running:
-            self.loop.stop()
-
-
-class MemoryTrim:
-    """Return freed heap memory to the operating system every MEMORY_TRIM_INTERVAL seconds.
-
-    Parsing thousands of pages leaves glibc's allocator holding memory that
-    Python and lxml have freed, so the crawl's resident size grows with the
-    bytes it has read. glibc's malloc_trim hands that memory back. On a
-    C library without malloc_trim the extension is off.
-    """
-
-    def __init__(self, interval: float, trim):
-        self.interval = interval
-        self.trim = trim
-        self.loop: task.LoopingCall | None = None
-
-    @classmethod
-    def from_crawler(cls, crawler):
-        interval = crawler.settings.getfloat("MEMORY_TRIM_INTERVAL")
-        if interval <= 0:
-            raise NotConfigured("MEMORY_TRIM_INTERVAL is 0")
-        try:
-            # The process's own symbols include the C library's. ctypes.util.find_library
-            # would start a subprocess to look for it.
-            trim = ctypes.CDLL(None).malloc_trim
-        except (OSError, AttributeError) as error:
-            raise NotConfigured(f"malloc_trim is not available: {error}") from error
-        extension = cls(interval, trim)
-        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
-        return extension
-
-    def spider_opened(self, spider):
-        self.loop = task.LoopingCall(self.trim, 0)
-        self.loop.start(self.interval, now=False)
 
     def spider_closed(self, spider, reason):
         if self.loop is not None and self.loop.running:

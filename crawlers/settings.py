@@ -109,12 +109,8 @@ ITEM_PIPELINES = {
 # Seconds between progress lines (districts done of total, pages, signals,
 # rate); 0 turns them off.
 PROGRESS_INTERVAL = 60
-# Seconds between calls of glibc's malloc_trim, which returns freed heap
-# memory to the system; 0 turns it off.
-MEMORY_TRIM_INTERVAL = 1
 EXTENSIONS = {
     "crawlers.extensions.DistrictProgress": 500,
-    "crawlers.extensions.MemoryTrim": 510,
 }
 
 # The telnet console and the remote control server each open a port on the
