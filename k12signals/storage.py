@@ -496,8 +496,8 @@ def store_page(
     page_record["last_seen_at"] = now
 
     stored: list[StoredSignal] = []
-    # db.table() skips the query that db["signals"] makes to tell a view from a table.
-    table = db.table("signals")
+    # Built directly: db["signals"] and db.table() first query the schema to tell a view from a table.
+    table = sqlite_utils.db.Table(db, "signals")
     with transaction(db):
         _upsert_page(db, page_record, first_seen_at=now)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
 
 from scrapy import signals
 from scrapy.exceptions import DropItem
@@ -77,7 +76,8 @@ class StoragePipeline:
         if not isinstance(item, PageItem):
             return item
 
-        stored = storage.store_page(self.db, asdict(item), item.signals)
+        # A shallow view of the fields: asdict would deep-copy the links and signals first.
+        stored = storage.store_page(self.db, vars(item), item.signals)
         self.crawler.stats.inc_value("k12signals/pages_stored")
         self.count(item.district_id, "pages")
         await self.send_signals(item.district_id, stored)
