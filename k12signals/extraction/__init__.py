@@ -7,7 +7,7 @@ call the same `extract`.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from k12signals.extraction.dates import find_text_date
 from k12signals.extraction.html import extract_html
@@ -30,7 +30,6 @@ class ExtractedPage:
     """For a PDF, the offset in `text` where each page starts (index 0 is page 1)."""
     error: str | None = None
     """Reason the body could not be read; `text` is then empty."""
-    links: list[str] = field(default_factory=list)
     kind: str = "html"
     """Format the body was read as: "html", "pdf" or "text"."""
     markup_errors: int = 0
@@ -90,7 +89,6 @@ def _extract_html(body: bytes, url: str, content_type: str | None,
         text=result.text,
         title=result.title,
         published_at=result.published_at,
-        links=result.links,
         kind="html",
         markup_errors=result.markup_errors,
         first_markup_error=result.first_markup_error,

@@ -1,10 +1,9 @@
-"""Main text, title, links and publication date of an HTML page, from one parse."""
+"""Main text, title and publication date of an HTML page, from one parse."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from urllib.parse import urldefrag, urljoin, urlsplit
+from dataclasses import dataclass
 
 import lxml.etree
 import lxml.html
@@ -47,11 +46,6 @@ _HTML_PARSER = lxml.etree.HTMLParser(remove_comments=False)
 _MIN_MAIN_TEXT = 80
 _MIN_PAGE_TEXT = 400
 # Plain strings: the default "smart" strings keep a reference to their element each.
-_HREFS = lxml.etree.XPath("//a/@href", smart_strings=False)
-# Links that urljoin returns unchanged (absolute) or appends to the site's origin
-# (root-relative): no dot segments, white space, backslashes or empty query.
-_PLAIN_ABSOLUTE = re.compile(r"https?://[A-Za-z0-9.-]+(?::\d+)?(?:/(?!\.\.?(?:/|$|[?#]))[^\s\\/?#]*)*/?(?:\?[^\s\\#]+)?(?:#\S*)?\Z")
-_PLAIN_ROOT_RELATIVE = re.compile(r"(?:/(?!\.\.?(?:/|$|[?#]))[^\s\\/?#]*)+/?(?:\?[^\s\\#]+)?(?:#\S*)?\Z")
 _TABLE_ROW = re.compile(r"^\|(.*)\|\s*$")
 _LIST_MARKER = re.compile(r"^- (?=\S)")
 _TABLE_RULE = re.compile(r"^\|(?:\s*:?-{2,}:?\s*\|)+\s*$")
@@ -62,7 +56,6 @@ class HtmlResult:
     text: str = ""
     title: str | None = None
     published_at: str | None = None
-    links: list[str] = field(default_factory=list)
     error: str | None = None
     used_fallback: bool = False
     """Whether the main text came from trafilatura because the own extractor found too little."""
@@ -89,7 +82,7 @@ def parse_html(body: bytes, content_type: str | None = None) -> lxml.etree._Elem
 
 def extract_html(body: bytes, *, url: str, content_type: str | None = None,
                  source_type: str = "district_site") -> HtmlResult:
-    """Read main text, title, links and publication date from one parse of the body."""
+    """Read main text, title and publication date from one parse of the body."""
     tree = parse_html(body, content_type)
     if tree is None:
         return HtmlResult(error="HTML could not be parsed")
@@ -98,7 +91,6 @@ def extract_html(body: bytes, *, url: str, content_type: str | None = None,
 
     heading = _first_heading(tree)
     title = _page_title(tree, heading)
-    links = _links(tree, url)
     page_text = read_page_text(tree)
     published_at = find_published_date(tree, source_type=source_type, lines=page_text.date_lines)
     text = "\n".join(page_text.main_lines)
@@ -111,7 +103,7 @@ def extract_html(body: bytes, *, url: str, content_type: str | None = None,
     if text.strip() and not text.endswith("\n"):
         text += "\n"
     return HtmlResult(text=text if text.strip() else "", title=title,
-                      published_at=published_at, links=links, used_fallback=used_fallback,
+                      published_at=published_at, used_fallback=used_fallback,
                       markup_errors=len(repairs), first_markup_error=repairs[0] if repairs else None)
 
 
@@ -177,35 +169,6 @@ def _page_title(tree: lxml.etree._Element, heading: str | None = None) -> str | 
     if title is not None and text_of(title).strip():
         return _normalize_space(text_of(title))
     return None
-
-
-def _links(tree: lxml.etree._Element, url: str) -> list[str]:
-    seen: dict[str, None] = {}
-    resolved: dict[str, str] = {}
-    base = urlsplit(url)
-    origin = f"{base.scheme}://{base.netloc}" if base.scheme in ("http", "https") else None
-    for href in _HREFS(tree):
-        if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
-            continue
-        if href in resolved:
-            continue
-        href_stripped = href.strip()
-        if _PLAIN_ABSOLUTE.match(href_stripped):
-            # urljoin would return these unchanged; skipping it saves most of the time.
-            absolute = href_stripped
-        elif origin and _PLAIN_ROOT_RELATIVE.match(href_stripped):
-            absolute = origin + href_stripped
-        else:
-            try:
-                absolute = urljoin(url, href_stripped)
-            except ValueError:
-                continue
-        if "#" in absolute:
-            absolute = urldefrag(absolute)[0]
-        resolved[href] = absolute
-        if absolute.startswith(("http://", "https://")):
-            seen.setdefault(absolute, None)
-    return list(seen)
 
 
 def _is_boilerplate_element(element: lxml.etree._Element) -> bool:
