@@ -451,12 +451,12 @@ def render(results: dict, args, command: str) -> str:
         big = results["big"]
         growth = big.max_rss_mb / first.max_rss_mb
         lines.append(
-            "- Peak memory (the sum of the peak resident sizes, VmHWM, of the crawl's process, its analysis "
-            "worker and multiprocessing's two helper processes, read from /proc every 0.2 s): "
-            f"{first.max_rss_mb:.0f} MB at "
-            f"{results['sites']} districts, {big.max_rss_mb:.0f} MB at {args.memory_districts} districts with "
-            f"{args.memory_pages} documents each ({results['big_documents']} documents), {growth:.2f} times the "
-            f"first (aims under 400 MB: {verdict(big.max_rss_mb < 400)}; at most 1.5 times: {verdict(growth <= 1.5)})."
+            f"- Peak memory: {first.max_rss_mb:.0f} MB at {results['sites']} districts, {big.max_rss_mb:.0f} MB at "
+            f"{args.memory_districts} districts with {args.memory_pages} documents each "
+            f"({results['big_documents']} documents), {growth:.2f} times the first. The aims are under 400 MB "
+            f"({verdict(big.max_rss_mb < 400)}) and at most 1.5 times ({verdict(growth <= 1.5)}). Each figure is "
+            "the sum of the peak resident sizes (VmHWM, read from /proc every 0.2 s) of the crawl's process, "
+            "its analysis worker and multiprocessing's two helper processes."
         )
     if "profile" in results:
         profiled, stages = results["profile"]

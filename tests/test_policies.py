@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -548,3 +549,26 @@ def test_update_states_without_codes(tmp_path):
         db.close()
     assert [row["code"] for row in rows] == ["UT", "VT"]
     assert stored == {"UT": "some", "VT": "none"}
+
+
+def test_second_policy_crawl_is_conditional(tmp_path):
+    routes = agency_routes(ID_AGENCY, '<li><a href="/content/">Mastery-Based Education</a></li>',
+                           {"/content/": ID_OVERVIEW, "/content/imen": ID_NETWORK})
+    for path, route in routes.items():
+        route.headers["ETag"] = f'"{path}-v1"'
+    database = tmp_path / "signals.db"
+    with SiteServer(routes) as site:
+        seeds = write_seeds(tmp_path / "seeds.csv", [("ID", f"{site.base_url}/")])
+        run_crawl(database, f"seeds={seeds}", spider="policies")
+        signals_before = query(database, "SELECT id, last_seen_at FROM signals WHERE kind = 'state_policy'")
+        time.sleep(1.1)
+        second = run_crawl(database, f"seeds={seeds}", spider="policies")
+        conditional = site.headers_of("/content/imen")
+
+    assert second.returncode == 0
+    assert "'k12signals/incremental/unchanged_304': 3" in second.log
+    assert len(conditional) == 2
+    assert conditional[1].get("If-None-Match") == '"/content/imen-v1"'
+    signals_after = query(database, "SELECT id, last_seen_at FROM signals WHERE kind = 'state_policy'")
+    assert [row["id"] for row in signals_after] == [row["id"] for row in signals_before]
+    assert signals_after[0]["last_seen_at"] > signals_before[0]["last_seen_at"]

@@ -12,7 +12,6 @@ PDF, and the item pipelines extract text, detect signals and store them.
 from __future__ import annotations
 
 import functools
-import hashlib
 import logging
 import re
 from datetime import datetime, timedelta, timezone
@@ -29,6 +28,7 @@ from twisted.python.failure import Failure
 
 from crawlers import hostile
 from crawlers import boards
+from crawlers.documents import PDF_TYPE, DocumentKind, body_hash, document_kind, header, unchanged_item
 from crawlers.items import PageGoneItem, PageItem, PageUnchangedItem, PortalStatusItem
 from crawlers.links import page_links
 from crawlers.scope import DistrictScope, clean_url, guess_source_type, link_score, unchanged_since_fetch
@@ -38,9 +38,6 @@ from k12signals.errors import InputError
 from k12signals.registry import NCES_ID_PATTERN, VALID_STATE_CODES, read_registry_file
 
 logger = logging.getLogger(__name__)
-
-HTML_TYPES = ("text/html", "application/xhtml")
-PDF_TYPE = "application/pdf"
 
 # Priorities: a link's score (0 to 5) times this, less its depth, so that the
 # most promising pages of every district are fetched first.
@@ -312,11 +309,7 @@ class DistrictsSpider(scrapy.Spider):
 
     def board_document(self, response: Response, district_id: str, *, meeting_date: str | None) -> PageItem:
         """Turn a meeting document (agenda or minutes, HTML or PDF) into a page of source type board_minutes."""
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
-        is_pdf = response.body[:5] == b"%PDF-" or content_type == PDF_TYPE
-        item = self.page_item(
-            response, district_id, content_type, is_pdf, hashlib.sha256(response.body).hexdigest(), links=[]
-        )
+        item = self.page_item(response, district_id, document_kind(response), body_hash(response), links=[])
         item.source_type = "board_minutes"
         item.meeting_date = meeting_date
         return item
@@ -371,26 +364,24 @@ class DistrictsSpider(scrapy.Spider):
 
         if response.status == 304 and stored is not None:
             # Unchanged since the last crawl: refresh it, and follow the links it had.
-            yield self.unchanged_item(response, district_id, stored)
+            yield unchanged_item(response, district_id, stored, self.crawler.stats)
             yield from self.follow_links(stored.get("links") or [], district_id, depth + 1)
             return
 
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
-        is_pdf = response.body[:5] == b"%PDF-" or content_type == PDF_TYPE
-        is_html = not is_pdf and (isinstance(response, TextResponse) or content_type.startswith(HTML_TYPES))
-        if not (is_pdf or is_html):
+        kind = document_kind(response)
+        if not (kind.is_pdf or kind.is_html):
             self.crawler.stats.inc_value("k12signals/skipped/not_a_document")
             return
 
         links = []
-        if is_html and isinstance(response, TextResponse):
+        if kind.is_html and isinstance(response, TextResponse):
             links = page_links(response)
 
-        body_hash = hashlib.sha256(response.body).hexdigest()
-        if stored is not None and stored.get("body_hash") == body_hash:
-            yield self.unchanged_item(response, district_id, stored)
+        fingerprint = body_hash(response)
+        if stored is not None and stored.get("body_hash") == fingerprint:
+            yield unchanged_item(response, district_id, stored, self.crawler.stats)
         else:
-            yield self.page_item(response, district_id, content_type, is_pdf, body_hash, links)
+            yield self.page_item(response, district_id, kind, fingerprint, links)
 
         yield from self.follow_links(links, district_id, depth + 1)
 
@@ -403,18 +394,7 @@ class DistrictsSpider(scrapy.Spider):
                 continue
             yield from self.visit(url, district_id, depth=depth, link_text=text)
 
-    def unchanged_item(self, response: Response, district_id: str, stored: dict) -> PageUnchangedItem:
-        self.crawler.stats.inc_value(f"k12signals/incremental/unchanged_{response.status}")
-        return PageUnchangedItem(
-            url=response.url,
-            district_id=district_id,
-            status=response.status,
-            redetect=stored.get("detector_version") != detector_version(),
-        )
-
-    def page_item(
-        self, response: Response, district_id: str, content_type: str, is_pdf: bool, body_hash: str, links: list
-    ) -> PageItem:
+    def page_item(self, response: Response, district_id: str, kind: DocumentKind, fingerprint: str, links: list) -> PageItem:
         link_text = response.meta.get("link_text", "")
         return PageItem(
             url=response.url,
@@ -422,12 +402,12 @@ class DistrictsSpider(scrapy.Spider):
             state=self.district_states.get(district_id),
             source_type=guess_source_type(response.url, link_text),
             status=response.status,
-            content_type=PDF_TYPE if is_pdf else (content_type or "text/html"),
+            content_type=PDF_TYPE if kind.is_pdf else (kind.media_type or "text/html"),
             body=response.body,
             fetched_at=storage.utc_now(),
-            etag=_header(response, b"ETag"),
-            last_modified=_header(response, b"Last-Modified"),
-            body_hash=body_hash,
+            etag=header(response, b"ETag"),
+            last_modified=header(response, b"Last-Modified"),
+            body_hash=fingerprint,
             links=links,
         )
 
@@ -563,11 +543,6 @@ class DistrictsSpider(scrapy.Spider):
                 self.crawler.stats.inc_value(f"k12signals/{counter}")
             message = hostile.failure_message(failure.value)
             logger.warning("District %s: %s failed: %s: %s", district_id, request.url, name, message)
-
-def _header(response: Response, name: bytes) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None
-
 
 def parse_state(value):
     if value is None:

@@ -31,10 +31,11 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, UsageError
 from scrapy.http import Response, TextResponse
 
+from crawlers.documents import PDF_TYPE, body_hash, document_kind, header, unchanged_item
 from crawlers.items import PageGoneItem, PageItem
 from crawlers.links import page_links
 from crawlers.scope import DistrictScope, clean_url, host_twins
-from crawlers.spiders.districts import HTML_TYPES, PDF_TYPE, parse_state
+from crawlers.spiders.districts import parse_state
 from k12signals import storage
 from k12signals.errors import InputError
 from k12signals.registry import VALID_STATE_CODES
@@ -213,7 +214,8 @@ class PoliciesSpider(scrapy.Spider):
 
     # Requests.
     def page_request(self, url: str, state: str, *, depth: int, link_text: str = "", seed: bool = False):
-        meta = {"policy_state": state, "depth": depth, "link_text": link_text, "policy_seed": seed}
+        # "page" makes IncrementalCrawlMiddleware send the stored validators of a page crawled before.
+        meta = {"page": True, "policy_state": state, "depth": depth, "link_text": link_text, "policy_seed": seed}
         if seed:
             # A seed may redirect to another host when an agency moved. The
             # redirect is allowed through, and parse_page adds the new host.
@@ -259,32 +261,46 @@ class PoliciesSpider(scrapy.Spider):
                 logger.debug("State %s: %s redirected off the state's sites; skipped", state, response.url)
                 return
 
-        content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
-        is_pdf = response.body[:5] == b"%PDF-" or content_type == PDF_TYPE
-        is_html = not is_pdf and (isinstance(response, TextResponse) or content_type.startswith(HTML_TYPES))
-        if not (is_pdf or is_html):
+        stored = response.meta.get("stored_page")
+        if response.status == 304 and stored is not None:
+            # Unchanged since the last crawl: refresh it, and follow the links it had.
+            self.states_reached.add(state)
+            yield unchanged_item(response, None, stored, self.crawler.stats)
+            yield from self.follow_links(stored.get("links") or [], state, depth + 1)
+            return
+
+        kind = document_kind(response)
+        if not (kind.is_pdf or kind.is_html):
             self.crawler.stats.inc_value("k12signals/skipped/not_a_document")
             return
 
         self.states_reached.add(state)
-        yield PageItem(
-            url=response.url,
-            district_id=None,
-            state=state,
-            source_type=SOURCE_TYPE,
-            status=response.status,
-            content_type=PDF_TYPE if is_pdf else (content_type or "text/html"),
-            body=response.body,
-            fetched_at=storage.utc_now(),
-            etag=_header(response, b"ETag"),
-            last_modified=_header(response, b"Last-Modified"),
-        )
+        links = page_links(response) if kind.is_html and isinstance(response, TextResponse) else []
+        fingerprint = body_hash(response)
+        if stored is not None and stored.get("body_hash") == fingerprint:
+            yield unchanged_item(response, None, stored, self.crawler.stats)
+        else:
+            yield PageItem(
+                url=response.url,
+                district_id=None,
+                state=state,
+                source_type=SOURCE_TYPE,
+                status=response.status,
+                content_type=PDF_TYPE if kind.is_pdf else (kind.media_type or "text/html"),
+                body=response.body,
+                fetched_at=storage.utc_now(),
+                etag=header(response, b"ETag"),
+                last_modified=header(response, b"Last-Modified"),
+                body_hash=fingerprint,
+                links=links,
+            )
+        yield from self.follow_links(links, state, depth + 1)
 
-        if is_html and isinstance(response, TextResponse):
-            for url, text in page_links(response):
-                request = self.follow_link(url, text, state, depth + 1)
-                if request is not None:
-                    yield request
+    def follow_links(self, links, state: str, depth: int):
+        for url, text in links:
+            request = self.follow_link(url, text, state, depth)
+            if request is not None:
+                yield request
 
     def on_error(self, failure):
         request = failure.request
@@ -331,8 +347,3 @@ class PoliciesSpider(scrapy.Spider):
 def host_names(netloc: str) -> set[str]:
     """Return the host name of `netloc` and of its www twin, without the port, as allowed_domains lists them."""
     return {urlsplit(f"//{twin}").hostname for twin in host_twins(netloc)}
-
-
-def _header(response: Response, name: bytes) -> str | None:
-    value = response.headers.get(name)
-    return value.decode("latin-1") if value else None

@@ -1,0 +1,51 @@
+"""Fetched documents as both spiders read them: their kind, their validators, and whether they changed."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from scrapy.http import Response, TextResponse
+
+from crawlers.items import PageUnchangedItem
+from k12signals.detector_version import detector_version
+
+HTML_TYPES = ("text/html", "application/xhtml")
+PDF_TYPE = "application/pdf"
+
+
+@dataclass(frozen=True)
+class DocumentKind:
+    """Media type of a response (lower case, without parameters) and whether to read it as PDF or HTML."""
+
+    media_type: str
+    is_pdf: bool
+    is_html: bool
+
+
+def document_kind(response: Response) -> DocumentKind:
+    """Classify a response by its bytes first, then its Content-Type: a PDF often arrives with a wrong type."""
+    media_type = response.headers.get(b"Content-Type", b"").decode("latin-1").split(";")[0].strip().lower()
+    is_pdf = response.body[:5] == b"%PDF-" or media_type == PDF_TYPE
+    is_html = not is_pdf and (isinstance(response, TextResponse) or media_type.startswith(HTML_TYPES))
+    return DocumentKind(media_type, is_pdf, is_html)
+
+
+def header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def body_hash(response: Response) -> str:
+    return hashlib.sha256(response.body).hexdigest()
+
+
+def unchanged_item(response: Response, district_id: str | None, stored: dict, stats) -> PageUnchangedItem:
+    """Build the item that refreshes an unchanged stored page, and count it by status."""
+    stats.inc_value(f"k12signals/incremental/unchanged_{response.status}")
+    return PageUnchangedItem(
+        url=response.url,
+        district_id=district_id,
+        status=response.status,
+        redetect=stored.get("detector_version") != detector_version(),
+    )
