@@ -22,7 +22,7 @@ _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*\?>")
 
 
 def page_links(response: TextResponse) -> list[list[str]]:
-    """The page's http and https links as [url, link text], in page order, each URL once.
+    """Read the page's http and https links as [url, link text], in page order, each URL once.
 
     URLs are absolute (resolved against the page's <base href> when it has
     one) and without a fragment; link text has its white space collapsed.

@@ -50,6 +50,8 @@ SIGNAL_FIELDS = (
 
 # Fields whose change makes an `updated` feed event.
 TRACKED_FIELDS = ("label", "stage", "title", "person", "school", "position", "effective_date", "state")
+# What a signal shows of the page it was read from, kept per source page as well.
+EVIDENCE_COLUMNS = {"quote": str, "page": int, "source_type": str, "published_at": str}
 
 
 def utc_now() -> str:
@@ -261,6 +263,18 @@ def _add_signal_sources(db: sqlite_utils.Database) -> None:
     )
 
 
+def _add_source_evidence(db: sqlite_utils.Database) -> None:
+    """Keep each source page's own evidence, so that a signal can quote another page when one goes."""
+    for column, column_type in EVIDENCE_COLUMNS.items():
+        db["signal_sources"].add_column(column, column_type)
+    db["signal_sources"].add_column("fields_known", int)
+    db.execute(
+        "UPDATE signal_sources SET (quote, page, source_type, published_at) = "
+        "(SELECT quote, page, source_type, published_at FROM signals WHERE signals.id = signal_sources.signal_id) "
+        "WHERE url = (SELECT url FROM signals WHERE signals.id = signal_sources.signal_id)"
+    )
+
+
 MIGRATIONS = [
     _create_tables,
     _add_events_and_segments,
@@ -268,6 +282,7 @@ MIGRATIONS = [
     _add_incremental_crawl,
     _add_board_portals,
     _add_signal_sources,
+    _add_source_evidence,
 ]
 
 
@@ -516,7 +531,7 @@ def store_page(
             if record["id"] in seen_ids:
                 continue
             seen_ids.add(record["id"])
-            _touch_source(db, record["id"], url, now)
+            _touch_source(db, record, now)
             try:
                 existing = table.get(record["id"])
             except NotFoundError:
@@ -574,11 +589,17 @@ def _merge_with_stored(existing: Mapping[str, Any], record: dict) -> dict:
     return merged
 
 
-def _touch_source(db: sqlite_utils.Database, signal: str, url: str, now: str) -> None:
+def _touch_source(db: sqlite_utils.Database, record: Mapping[str, Any], now: str) -> None:
+    """Record the page of `record` as a source of its signal, with that page's own evidence."""
+    evidence = [record.get(column) for column in EVIDENCE_COLUMNS]
+    fields_known = sum(record.get(key) is not None for key in TRACKED_FIELDS)
     db.execute(
-        "INSERT INTO signal_sources (signal_id, url, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (signal_id, url) DO UPDATE SET last_seen_at = excluded.last_seen_at",
-        [signal, url, now, now],
+        "INSERT INTO signal_sources (signal_id, url, first_seen_at, last_seen_at, quote, page, source_type, "
+        "published_at, fields_known) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT (signal_id, url) DO UPDATE SET last_seen_at = excluded.last_seen_at, quote = excluded.quote, "
+        "page = excluded.page, source_type = excluded.source_type, published_at = excluded.published_at, "
+        "fields_known = excluded.fields_known",
+        [record["id"], record["url"], now, now, *evidence, fields_known],
     )
 
 
@@ -592,8 +613,7 @@ def _drop_sources(db: sqlite_utils.Database, signal_ids: Iterable[str], url: str
         db.execute("DELETE FROM signal_sources WHERE signal_id = ? AND url = ?", [signal, url])
         remaining = db.execute("SELECT COUNT(*) FROM signal_sources WHERE signal_id = ?", [signal]).fetchone()[0]
         if remaining:
-            # NOTE: the stored quote and URL may still name this page until
-            # another page that shows the signal is detected again.
+            _quote_another_source(db, signal, url)
             continue
         row = db.execute("SELECT id, district_id, gone_at FROM signals WHERE id = ?", [signal]).fetchone()
         if row is None or row[2] is not None:
@@ -602,6 +622,26 @@ def _drop_sources(db: sqlite_utils.Database, signal_ids: Iterable[str], url: str
         _add_event(db, {"id": row[0], "district_id": row[1]}, "gone", now)
         gone += 1
     return gone
+
+
+def _quote_another_source(db: sqlite_utils.Database, signal: str, dropped_url: str) -> None:
+    """Move a signal's URL and quote off a page that no longer shows it, to the best remaining source.
+
+    The best source gives the most fields, then was seen last, as the merge of
+    pages prefers. Sources stored before their evidence was kept have no quote
+    and are not used.
+    """
+    row = db.execute(
+        "SELECT url, quote, page, source_type, published_at FROM signal_sources "
+        "WHERE signal_id = ? AND quote IS NOT NULL ORDER BY fields_known DESC, last_seen_at DESC LIMIT 1",
+        [signal],
+    ).fetchone()
+    if row is None:
+        return
+    db.execute(
+        "UPDATE signals SET url = ?, quote = ?, page = ?, source_type = ?, published_at = ? WHERE id = ? AND url = ?",
+        [*row, signal, dropped_url],
+    )
 
 
 def mark_page_gone(db: sqlite_utils.Database, url: str, status: int | None) -> int:

@@ -6,6 +6,7 @@ import sqlite3
 import time
 
 import pytest
+import sqlite_utils
 
 from k12signals import storage
 
@@ -49,6 +50,25 @@ def test_reopen_runs_no_migration_twice(tmp_path):
     reopened = storage.open_database(path)
     assert reopened.execute("PRAGMA user_version").fetchone()[0] == len(storage.MIGRATIONS)
     reopened.close()
+
+
+def test_source_evidence_backfilled_on_upgrade(tmp_path):
+    path = tmp_path / "signals.db"
+    older = sqlite_utils.Database(path)
+    for migration in storage.MIGRATIONS[:6]:
+        migration(older)
+    older.execute("PRAGMA user_version = 6")
+    older["signals"].insert({"id": "s1", "kind": "principal_appointment", "url": PAGE["url"], "quote": "Quoted.",
+                             "page": 2, "first_seen_at": "2026-01-01T00:00:00Z", "last_seen_at": "2026-01-01T00:00:00Z"})
+    older["signal_sources"].insert({"signal_id": "s1", "url": PAGE["url"], "first_seen_at": "2026-01-01T00:00:00Z",
+                                    "last_seen_at": "2026-01-01T00:00:00Z"})
+    older.close()
+
+    upgraded = storage.open_database(path)
+    source = upgraded["signal_sources"].get(("s1", PAGE["url"]))
+    upgraded.close()
+    assert source["quote"] == "Quoted."
+    assert source["page"] == 2
 
 
 def test_newer_schema_rejected(tmp_path):
@@ -247,6 +267,35 @@ def test_removed_listing_keeps_article_signal(db):
     storage.store_page(db, LISTING, [TEASER])
     assert storage.mark_page_gone(db, LISTING["url"], 404) == 0
     assert db["signals"].get(stored[0].record["id"])["gone_at"] is None
+
+
+def test_gone_article_moves_quote_to_listing(db):
+    stored = storage.store_page(db, PAGE, [APPOINTMENT])
+    storage.store_page(db, LISTING, [TEASER])
+    assert storage.mark_page_gone(db, PAGE["url"], 404) == 0
+    signal = db["signals"].get(stored[0].record["id"])
+    assert signal["gone_at"] is None
+    assert signal["url"] == LISTING["url"]
+    assert signal["quote"] == TEASER["quote"]
+    assert signal["effective_date"] == "2026-07-01"
+
+
+def test_article_without_signal_moves_quote(db):
+    stored = storage.store_page(db, PAGE, [APPOINTMENT])
+    storage.store_page(db, LISTING, [TEASER])
+    storage.store_page(db, PAGE, [])
+    signal = db["signals"].get(stored[0].record["id"])
+    assert signal["url"] == LISTING["url"]
+    assert signal["quote"] == TEASER["quote"]
+
+
+def test_gone_listing_keeps_article_quote(db):
+    stored = storage.store_page(db, PAGE, [APPOINTMENT])
+    storage.store_page(db, LISTING, [TEASER])
+    storage.mark_page_gone(db, LISTING["url"], 410)
+    signal = db["signals"].get(stored[0].record["id"])
+    assert signal["url"] == PAGE["url"]
+    assert signal["quote"] == APPOINTMENT["quote"]
 
 
 def test_unchanged_listing_refreshes_signal(db):
