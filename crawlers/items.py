@@ -92,7 +92,8 @@ class PageUnchangedItem:
 
     url: str
     district_id: str | None
-    status: int
+    status: int | None
+    """Status of the response that showed the page unchanged, or None when no request was sent (the sitemap did)."""
     redetect: bool = False
 
 

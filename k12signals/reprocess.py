@@ -18,7 +18,7 @@ from k12signals.detector_version import detector_version
 logger = logging.getLogger(__name__)
 
 
-def reprocess_page(db: sqlite_utils.Database, url: str) -> list[storage.StoredSignal]:
+def reprocess_page(db: sqlite_utils.Database, url: str) -> storage.StoredPage:
     """Run the current detectors on a stored page's text and store the result."""
     rows = list(db.query("SELECT * FROM pages WHERE url = ?", [url]))
     if not rows:

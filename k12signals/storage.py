@@ -452,6 +452,16 @@ class StoredSignal:
     changes: dict = field(default_factory=dict)
 
 
+@dataclass
+class StoredPage:
+    """What storing one page did to its signals."""
+
+    signals: list[StoredSignal]
+    """The signals the page shows, as stored."""
+    gone: int = 0
+    """Signals that no page shows any more since this write."""
+
+
 @functools.lru_cache(maxsize=8)
 def _page_upsert_sql(columns: tuple[str, ...]) -> str:
     updates = ", ".join(f"{column} = excluded.{column}" for column in columns if column != "url")
@@ -474,11 +484,11 @@ def store_page(
     db: sqlite_utils.Database,
     page: Mapping[str, Any],
     signals: Iterable[Mapping[str, Any]],
-) -> list[StoredSignal]:
+) -> StoredPage:
     """Store one fetched page and its signals in one transaction.
 
     `page` has the `pages` columns plus `text`; it is stored compressed so that
-    detection can run again without fetching. Returns the signals as stored.
+    detection can run again without fetching.
     """
     now = utc_now()
     url = page["url"]
@@ -562,8 +572,8 @@ def store_page(
             for row in db.query("SELECT signal_id FROM signal_sources WHERE url = ?", [url])
             if row["signal_id"] not in seen_ids
         ]
-        _drop_sources(db, dropped, url, now)
-    return stored
+        gone = _drop_sources(db, dropped, url, now)
+    return StoredPage(stored, gone)
 
 
 def _merge_with_stored(existing: Mapping[str, Any], record: dict) -> dict:
@@ -702,14 +712,21 @@ def district_has_pages(db: sqlite_utils.Database, district_id: str) -> bool:
     return row is not None
 
 
-def refresh_unchanged_page(db: sqlite_utils.Database, url: str, status: int) -> int:
+def refresh_unchanged_page(db: sqlite_utils.Database, url: str, status: int | None) -> int:
     """Record that a stored page is unchanged: refresh `last_seen_at` of it and its signals.
 
-    Returns the number of signals refreshed.
+    `status` is that of the response that showed it unchanged (304, or 200 with
+    the same body), which also counts as a new fetch. None means no request
+    was sent, because the sitemap showed the page unchanged. Then `fetched_at`
+    keeps the time of the last real fetch, so that a sitemap `lastmod` after it
+    still brings a request. Returns the number of signals refreshed.
     """
     now = utc_now()
     with transaction(db):
-        db.execute("UPDATE pages SET last_seen_at = ?, fetched_at = ?, status = ? WHERE url = ?", [now, now, status, url])
+        if status is None:
+            db.execute("UPDATE pages SET last_seen_at = ? WHERE url = ?", [now, url])
+        else:
+            db.execute("UPDATE pages SET last_seen_at = ?, fetched_at = ?, status = ? WHERE url = ?", [now, now, status, url])
         db.execute("UPDATE signal_sources SET last_seen_at = ? WHERE url = ?", [now, url])
         cursor = db.execute(
             "UPDATE signals SET last_seen_at = ? WHERE gone_at IS NULL "

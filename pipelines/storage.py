@@ -68,9 +68,11 @@ class StoragePipeline:
                 # The detectors changed since this page was stored: detect again from its text.
                 stored = reprocess_page(self.db, item.url)
                 self.crawler.stats.inc_value("k12signals/incremental/redetected")
-                await self.send_signals(item.district_id, stored)
+                self.count_gone(stored.gone)
+                await self.send_signals(item.district_id, stored.signals)
             else:
-                storage.refresh_unchanged_page(self.db, item.url, item.status)
+                refreshed = storage.refresh_unchanged_page(self.db, item.url, item.status)
+                self.crawler.stats.inc_value("k12signals/signals_seen_again", refreshed)
             raise DropItem(f"page {item.url} unchanged", log_level="DEBUG")
 
         if not isinstance(item, PageItem):
@@ -80,7 +82,8 @@ class StoragePipeline:
         stored = storage.store_page(self.db, vars(item), item.signals)
         self.crawler.stats.inc_value("k12signals/pages_stored")
         self.count(item.district_id, "pages")
-        await self.send_signals(item.district_id, stored)
+        self.count_gone(stored.gone)
+        await self.send_signals(item.district_id, stored.signals)
         raise DropItem(f"page {item.url} stored", log_level="DEBUG")
 
     async def send_signals(self, district_id, stored: list[storage.StoredSignal]) -> None:
@@ -95,6 +98,10 @@ class StoragePipeline:
                 is_new=signal.is_new,
             )
             await self.crawler.engine.scraper.start_itemproc_async(signal_item, response=None)
+
+    def count_gone(self, gone: int) -> None:
+        if gone:
+            self.crawler.stats.inc_value("k12signals/signals_gone", gone)
 
     def count(self, district_id: str | None, key: str) -> None:
         if district_id is not None:
@@ -115,7 +122,9 @@ class StoragePipeline:
             self.crawl_id,
             reason,
             stats.get("k12signals/pages_stored", 0),
-            stats.get("k12signals/incremental/unchanged_200", 0) + stats.get("k12signals/incremental/unchanged_304", 0),
+            stats.get("k12signals/incremental/unchanged_200", 0)
+            + stats.get("k12signals/incremental/unchanged_304", 0)
+            + stats.get("k12signals/incremental/skipped_by_sitemap", 0),
             stats.get("k12signals/signals_new", 0),
             stats.get("k12signals/signals_updated", 0),
             stats.get("k12signals/signals_gone", 0),

@@ -7,6 +7,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -228,3 +229,32 @@ def test_sitemap_lastmod_rule(lastmod, fetched_at, unchanged):
     from crawlers.scope import unchanged_since_fetch
 
     assert unchanged_since_fetch(lastmod, fetched_at) is unchanged
+
+
+def test_lastmod_after_real_fetch_brings_request(tmp_path):
+    with SiteServer() as site:
+        site.routes.update(sitemap_routes(site.host))
+        registry = write_registry(
+            tmp_path / "registry.csv", [{"nces_id": "3399910", "name": "Birch Hill SD", "state": "NH", "website": site.host}]
+        )
+        database = tmp_path / "signals.db"
+        run_crawl(database, f"registry={registry}")
+        fetched = query(database, "SELECT fetched_at FROM pages WHERE url LIKE '%/news/archive-principal'")[0]["fetched_at"]
+        time.sleep(1.1)
+        run_crawl(database, f"registry={registry}")
+        after_skip = query(database, "SELECT fetched_at FROM pages WHERE url LIKE '%/news/archive-principal'")[0]["fetched_at"]
+
+        # The page changes a second after its real fetch; the sitemap says so only now.
+        changed_at = (datetime.fromisoformat(fetched.replace("Z", "+00:00")) + timedelta(seconds=1)).isoformat()
+        site.routes["/sitemap.xml"] = Route(
+            site.routes["/sitemap.xml"].body.replace("<lastmod>2026-04-02</lastmod>", f"<lastmod>{changed_at}</lastmod>"),
+            content_type="application/xml",
+        )
+        site.routes["/news/archive-principal"] = Route(ARTICLE.replace("Lena Marsh", "Ruth Alvarez"))
+        time.sleep(1.1)
+        run_crawl(database, f"registry={registry}")
+        paths = site.requested_paths()
+
+    assert after_skip == fetched
+    assert paths.count("/news/archive-principal") == 2
+    assert query(database, "SELECT person FROM signals WHERE person = 'Ruth Alvarez'")

@@ -110,15 +110,15 @@ def test_cbe_language_id_is_per_page():
 
 def test_store_page_inserts_then_refreshes(db):
     first = storage.store_page(db, PAGE, [APPOINTMENT])
-    assert [signal.is_new for signal in first] == [True]
-    stored = db["signals"].get(first[0].record["id"])
+    assert [signal.is_new for signal in first.signals] == [True]
+    stored = db["signals"].get(first.signals[0].record["id"])
     assert stored["first_seen_at"] == stored["last_seen_at"]
 
     time.sleep(1.1)
     second = storage.store_page(db, PAGE, [{**APPOINTMENT, "effective_date": "2026-08-01"}])
-    assert [signal.is_new for signal in second] == [False]
+    assert [signal.is_new for signal in second.signals] == [False]
     assert db["signals"].count == 1
-    refreshed = db["signals"].get(first[0].record["id"])
+    refreshed = db["signals"].get(first.signals[0].record["id"])
     assert refreshed["first_seen_at"] == stored["first_seen_at"]
     assert refreshed["last_seen_at"] > stored["last_seen_at"]
     assert refreshed["effective_date"] == "2026-08-01"
@@ -179,7 +179,7 @@ def events(db):
 
 def test_new_signal_event(db):
     stored = storage.store_page(db, PAGE, [APPOINTMENT])
-    assert events(db) == [("new", stored[0].record["id"])]
+    assert events(db) == [("new", stored.signals[0].record["id"])]
 
 
 def test_unchanged_signal_adds_no_event(db):
@@ -199,7 +199,7 @@ def test_signal_missing_from_refetched_page_is_gone(db):
     role = {"kind": "cbe_role", "label": "cbe_coordinator", "title": "CBE Coordinator", "person": "Ana Ruiz", "quote": "x"}
     stored = storage.store_page(db, PAGE, [APPOINTMENT, role])
     storage.store_page(db, PAGE, [APPOINTMENT])
-    role_id = stored[1].record["id"]
+    role_id = stored.signals[1].record["id"]
     assert ("gone", role_id) in events(db)
     assert db["signals"].get(role_id)["gone_at"] is not None
 
@@ -208,7 +208,7 @@ def test_returning_signal_clears_gone(db):
     stored = storage.store_page(db, PAGE, [APPOINTMENT])
     storage.store_page(db, PAGE, [])
     storage.store_page(db, PAGE, [APPOINTMENT])
-    signal = db["signals"].get(stored[0].record["id"])
+    signal = db["signals"].get(stored.signals[0].record["id"])
     assert signal["gone_at"] is None
     assert [event for event, _ in events(db)] == ["new", "gone", "updated"]
 
@@ -217,7 +217,7 @@ def test_removed_page_makes_signals_gone(db):
     stored = storage.store_page(db, PAGE, [APPOINTMENT])
     assert storage.mark_page_gone(db, PAGE["url"], 404) == 1
     assert db["pages"].get(PAGE["url"])["status"] == 404
-    assert db["signals"].get(stored[0].record["id"])["gone_at"] is not None
+    assert db["signals"].get(stored.signals[0].record["id"])["gone_at"] is not None
 
 
 def test_unknown_page_gone_is_ignored(db):
@@ -238,7 +238,7 @@ TEASER = {**APPOINTMENT, "effective_date": None, "quote": "Board names Dana Whit
 def test_listing_does_not_erase_article_date(db):
     stored = storage.store_page(db, PAGE, [APPOINTMENT])
     storage.store_page(db, LISTING, [TEASER])
-    signal = db["signals"].get(stored[0].record["id"])
+    signal = db["signals"].get(stored.signals[0].record["id"])
     assert signal["effective_date"] == "2026-07-01"
     assert signal["url"] == PAGE["url"]
     assert signal["quote"] == APPOINTMENT["quote"]
@@ -248,7 +248,7 @@ def test_listing_does_not_erase_article_date(db):
 def test_richer_page_replaces_evidence(db):
     stored = storage.store_page(db, LISTING, [TEASER])
     storage.store_page(db, PAGE, [APPOINTMENT])
-    signal = db["signals"].get(stored[0].record["id"])
+    signal = db["signals"].get(stored.signals[0].record["id"])
     assert signal["url"] == PAGE["url"]
     assert signal["effective_date"] == "2026-07-01"
 
@@ -257,23 +257,23 @@ def test_signal_stays_while_another_page_shows_it(db):
     stored = storage.store_page(db, PAGE, [APPOINTMENT])
     storage.store_page(db, LISTING, [TEASER])
     storage.store_page(db, LISTING, [])
-    assert db["signals"].get(stored[0].record["id"])["gone_at"] is None
+    assert db["signals"].get(stored.signals[0].record["id"])["gone_at"] is None
     storage.store_page(db, PAGE, [])
-    assert db["signals"].get(stored[0].record["id"])["gone_at"] is not None
+    assert db["signals"].get(stored.signals[0].record["id"])["gone_at"] is not None
 
 
 def test_removed_listing_keeps_article_signal(db):
     stored = storage.store_page(db, PAGE, [APPOINTMENT])
     storage.store_page(db, LISTING, [TEASER])
     assert storage.mark_page_gone(db, LISTING["url"], 404) == 0
-    assert db["signals"].get(stored[0].record["id"])["gone_at"] is None
+    assert db["signals"].get(stored.signals[0].record["id"])["gone_at"] is None
 
 
 def test_gone_article_moves_quote_to_listing(db):
     stored = storage.store_page(db, PAGE, [APPOINTMENT])
     storage.store_page(db, LISTING, [TEASER])
     assert storage.mark_page_gone(db, PAGE["url"], 404) == 0
-    signal = db["signals"].get(stored[0].record["id"])
+    signal = db["signals"].get(stored.signals[0].record["id"])
     assert signal["gone_at"] is None
     assert signal["url"] == LISTING["url"]
     assert signal["quote"] == TEASER["quote"]
@@ -284,7 +284,7 @@ def test_article_without_signal_moves_quote(db):
     stored = storage.store_page(db, PAGE, [APPOINTMENT])
     storage.store_page(db, LISTING, [TEASER])
     storage.store_page(db, PAGE, [])
-    signal = db["signals"].get(stored[0].record["id"])
+    signal = db["signals"].get(stored.signals[0].record["id"])
     assert signal["url"] == LISTING["url"]
     assert signal["quote"] == TEASER["quote"]
 
@@ -293,7 +293,7 @@ def test_gone_listing_keeps_article_quote(db):
     stored = storage.store_page(db, PAGE, [APPOINTMENT])
     storage.store_page(db, LISTING, [TEASER])
     storage.mark_page_gone(db, LISTING["url"], 410)
-    signal = db["signals"].get(stored[0].record["id"])
+    signal = db["signals"].get(stored.signals[0].record["id"])
     assert signal["url"] == PAGE["url"]
     assert signal["quote"] == APPOINTMENT["quote"]
 
@@ -301,7 +301,23 @@ def test_gone_listing_keeps_article_quote(db):
 def test_unchanged_listing_refreshes_signal(db):
     stored = storage.store_page(db, PAGE, [APPOINTMENT])
     storage.store_page(db, LISTING, [TEASER])
-    before = db["signals"].get(stored[0].record["id"])["last_seen_at"]
+    before = db["signals"].get(stored.signals[0].record["id"])["last_seen_at"]
     time.sleep(1.1)
     assert storage.refresh_unchanged_page(db, LISTING["url"], 304) == 1
-    assert db["signals"].get(stored[0].record["id"])["last_seen_at"] > before
+    assert db["signals"].get(stored.signals[0].record["id"])["last_seen_at"] > before
+
+
+def test_refetched_page_reports_gone_signal(db):
+    storage.store_page(db, PAGE, [APPOINTMENT])
+    assert storage.store_page(db, PAGE, []).gone == 1
+
+
+def test_skipped_page_keeps_fetch_time(db):
+    storage.store_page(db, PAGE, [APPOINTMENT])
+    before = db["pages"].get(PAGE["url"])
+    time.sleep(1.1)
+    assert storage.refresh_unchanged_page(db, PAGE["url"], None) == 1
+    after = db["pages"].get(PAGE["url"])
+    assert after["fetched_at"] == before["fetched_at"]
+    assert after["status"] == before["status"]
+    assert after["last_seen_at"] > before["last_seen_at"]

@@ -238,7 +238,10 @@ class DistrictsSpider(scrapy.Spider):
             callback=self.parse_sitemap,
             errback=self.on_error,
             priority=4 * SCORE_WEIGHT,
-            meta={"district_id": district_id, "depth": 0, "sitemap": True, "handle_httpstatus_list": [404]},
+            # No retries: on a re-crawl the home page waits for the sitemaps, and a
+            # sitemap that fails only costs conditional requests for its pages.
+            meta={"district_id": district_id, "depth": 0, "sitemap": True, "dont_retry": True,
+                  "handle_httpstatus_list": [404]},
         )
 
     def sitemap_finished(self, district_id: str | None) -> None:
@@ -336,7 +339,7 @@ class DistrictsSpider(scrapy.Spider):
         if stored is not None:
             self.crawler.stats.inc_value("k12signals/incremental/skipped_by_sitemap")
             yield PageUnchangedItem(
-                url=url, district_id=district_id, status=304, redetect=stored["detector_version"] != detector_version()
+                url=url, district_id=district_id, status=None, redetect=stored["detector_version"] != detector_version()
             )
             yield from self.follow_links(stored["links"], district_id, depth + 1)
             return
@@ -428,7 +431,10 @@ class DistrictsSpider(scrapy.Spider):
         try:
             sitemap = Sitemap(body)
         except Exception as error:  # noqa: BLE001 - lxml raises several types on junk
-            logger.warning("Sitemap %s of district %s is not valid XML: %s", response.url, district_id, error)
+            logger.warning(
+                "Sitemap %s of district %s is not valid XML (%s: %s); its pages are found through links",
+                response.url, district_id, type(error).__name__, error or "no details",
+            )
             self.crawler.stats.inc_value("k12signals/sitemap/invalid")
             return
         self.crawler.stats.inc_value("k12signals/sitemap/read")
@@ -494,6 +500,8 @@ class DistrictsSpider(scrapy.Spider):
         if failure.check(IgnoreRequest) and response is None:
             # The middlewares that raise these count and log them.
             message = str(failure.value)
+            if request.meta.get("sitemap") and message.startswith("Forbidden by robots.txt"):
+                logger.info("District %s: robots.txt disallows the sitemap %s; it is not read", district_id, request.url)
             if scope is not None and message.startswith("Forbidden by robots.txt"):
                 scope.count_outcome("robots_disallowed")
             elif scope is not None and message.startswith("refused"):

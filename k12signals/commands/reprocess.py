@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
             failed += 1
             logger.exception("Reprocessing %s failed", url)
             continue
-        new_signals += sum(1 for signal in stored if signal.is_new)
+        new_signals += sum(1 for signal in stored.signals if signal.is_new)
         if time.monotonic() - last_progress >= PROGRESS_INTERVAL_SECONDS:
             logger.info("Reprocessed %d of %d pages", number, len(urls))
             last_progress = time.monotonic()
