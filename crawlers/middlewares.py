@@ -76,13 +76,18 @@ class RobotsTxtByOriginMiddleware(RobotsTxtMiddleware):
     - a 4xx answer (404 and the like) means no rules: everything is allowed;
     - a 5xx answer, after the retries, or a server that cannot be reached,
       means "unreachable": everything is disallowed for this crawl;
-    - redirects are followed by the downloader (RFC 9309 asks for at least five).
+    - redirects are followed by the downloader (RFC 9309 asks for at least five);
+    - a Crawl-delay for this crawl's User-Agent spaces the requests to that
+      host by that many seconds, at most ROBOTSTXT_MAX_CRAWL_DELAY.
     """
 
     def __init__(self, crawler):
         super().__init__(crawler)
         self.crawler = crawler
         self._unreachable: set[str] = set()
+        self._crawl_delays: dict[str, float] = {}
+        self.obey_crawl_delay = crawler.settings.getbool("ROBOTSTXT_OBEY_CRAWL_DELAY", True)
+        self.max_crawl_delay = crawler.settings.getfloat("ROBOTSTXT_MAX_CRAWL_DELAY", 30.0)
 
     async def robot_parser(self, request: Request):
         parts = urlsplit(request.url)
@@ -138,6 +143,50 @@ class RobotsTxtByOriginMiddleware(RobotsTxtMiddleware):
             self._stats.inc_value("robotstxt/forbidden")
             raise IgnoreRequest(f"robots.txt unreachable: {origin}/robots.txt could not be fetched")
         super().process_request_2(rp, request)
+        delay = self._crawl_delays.get(origin)
+        if delay:
+            self._apply_crawl_delay(request, delay)
+
+    def _apply_crawl_delay(self, request: Request, delay: float) -> None:
+        """Space the requests of the request's download slot by at least `delay` seconds.
+
+        The slot keeps the delay without random variation, also when Scrapy
+        drops and re-creates it, and AutoThrottle leaves such a request's slot
+        delay alone, because it would lower it towards DOWNLOAD_DELAY.
+        """
+        downloader = self.crawler.engine.downloader
+        key = downloader.get_slot_key(request)
+        slot_settings = downloader.per_slot_settings.setdefault(key, {})
+        slot_settings.update(delay=max(delay, slot_settings.get("delay", 0.0)), jitter=0)
+        slot = downloader.slots.get(key)
+        if slot is not None:
+            slot.delay = max(slot.delay, delay)
+            slot.jitter = 0
+        request.meta["autothrottle_dont_adjust_delay"] = True
+
+    def _read_crawl_delay(self, origin: str, parser, district_id: str | None) -> None:
+        """Keep the origin's Crawl-delay for this crawl's User-Agent, capped at ROBOTSTXT_MAX_CRAWL_DELAY."""
+        rules = getattr(parser, "rp", None)
+        if not self.obey_crawl_delay or rules is None:
+            return
+        user_agent = self._robotstxt_useragent or self._default_useragent
+        if isinstance(user_agent, bytes):
+            user_agent = user_agent.decode("latin-1")
+        delay = rules.crawl_delay(user_agent)
+        if not delay or delay <= 0:
+            return
+        delay = float(delay)
+        if delay > self.max_crawl_delay:
+            logger.warning(
+                "District %s: robots.txt of %s asks for %g s between requests; waiting %g s "
+                "(ROBOTSTXT_MAX_CRAWL_DELAY)",
+                district_id, origin, delay, self.max_crawl_delay,
+            )
+            delay = self.max_crawl_delay
+        else:
+            logger.info("District %s: robots.txt of %s asks for %g s between requests; obeying it", district_id, origin, delay)
+        self._stats.inc_value("k12signals/robotstxt/crawl_delay")
+        self._crawl_delays[origin] = delay
 
     def _rules_for_status(self, status: int, body: bytes, origin: str, district_id: str | None = None) -> bytes:
         self._stats.inc_value(f"robotstxt/response_status_count/{status}")
@@ -164,6 +213,7 @@ class RobotsTxtByOriginMiddleware(RobotsTxtMiddleware):
 
     async def _publish(self, origin: str, body: bytes, request: Request) -> None:
         parser = build_from_crawler(self._parserimpl, self.crawler, body)
+        self._read_crawl_delay(origin, parser, request.meta.get("district_id"))
         await self.crawler.signals.send_catch_log_async(
             signal=signals.robots_parsed, robotparser=parser, request=request
         )

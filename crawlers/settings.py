@@ -25,6 +25,10 @@ SIGNALS_DB = os.environ.get("SIGNALS_DB", "signals.db")
 
 # Politeness.
 ROBOTSTXT_OBEY = True
+# A robots.txt Crawl-delay sets the seconds between requests to its host, up
+# to ROBOTSTXT_MAX_CRAWL_DELAY, so that a huge value cannot stall a district.
+ROBOTSTXT_OBEY_CRAWL_DELAY = True
+ROBOTSTXT_MAX_CRAWL_DELAY = 30.0
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0

@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -69,6 +70,8 @@ class SiteServer:
         self.routes: dict[str, Route] = dict(routes or {})
         self.requests: list[str] = []
         self.request_headers: list[tuple[str, dict[str, str]]] = []
+        self.request_times: list[tuple[str, float]] = []
+        """Each request's path and arrival time (time.monotonic)."""
         self.lock = threading.Lock()
         server = self
 
@@ -77,6 +80,7 @@ class SiteServer:
                 with server.lock:
                     server.requests.append(self.path)
                     server.request_headers.append((self.path, dict(self.headers.items())))
+                    server.request_times.append((self.path, time.monotonic()))
                 parts = urlsplit(self.path)
                 route = server.routes.get(self.path) or server.routes.get(parts.path)
                 if route is None:

@@ -636,3 +636,48 @@ def test_empty_registry_exit_status_1(empty_registry):
 
 def test_empty_registry_says_how_to_import(empty_registry):
     assert "`k12signals districts import`" in empty_registry.log, empty_registry.log[-3000:]
+
+
+def district_row(site: SiteServer) -> dict[str, str]:
+    return {"nces_id": NCES_ID, "name": "Birch Valley School District", "state": "NH", "website": site.host}
+
+
+def crawl_delay_site(robots: str) -> dict[str, Route]:
+    links = "".join(f'<p><a href="/news/story-{number}">Story {number}</a></p>' for number in range(3))
+    routes = {
+        "/": Route(html_page("Home", links)),
+        "/robots.txt": Route(robots, content_type="text/plain"),
+    }
+    for number in range(3):
+        routes[f"/news/story-{number}"] = Route(html_page(f"Story {number}", "<p>District news.</p>"))
+    return routes
+
+
+def gaps_between_requests(site: SiteServer) -> list[float]:
+    """Seconds between consecutive requests after robots.txt, which is fetched before any rule applies."""
+    times = [when for path, when in site.request_times if path != "/robots.txt"]
+    return [later - earlier for earlier, later in zip(times, times[1:])]
+
+
+def test_crawl_delay_spaces_requests(tmp_path):
+    with SiteServer(crawl_delay_site("User-agent: *\nCrawl-delay: 1.5\nAllow: /\n")) as site:
+        registry = write_registry(tmp_path / "registry.csv", [district_row(site)])
+        result = run_crawl(tmp_path / "signals.db", f"registry={registry}")
+        gaps = gaps_between_requests(site)
+
+    assert result.returncode == 0
+    assert len(gaps) >= 4
+    assert min(gaps) >= 1.4
+    assert "asks for 1.5 s between requests; obeying it" in result.log
+
+
+def test_crawl_delay_capped_by_setting(tmp_path):
+    with SiteServer(crawl_delay_site("User-agent: *\nCrawl-delay: 600\n")) as site:
+        registry = write_registry(tmp_path / "registry.csv", [district_row(site)])
+        result = run_crawl(tmp_path / "signals.db", f"registry={registry}", settings={"ROBOTSTXT_MAX_CRAWL_DELAY": "0.8"})
+        gaps = gaps_between_requests(site)
+
+    assert result.returncode == 0
+    assert min(gaps) >= 0.7
+    assert max(gaps) < 5
+    assert "asks for 600 s between requests; waiting 0.8 s (ROBOTSTXT_MAX_CRAWL_DELAY)" in result.log
