@@ -178,9 +178,9 @@ def run_scrapy(label: str, command: list[str], cwd: Path, workdir: Path, timeout
         peaks = PeakMemory(process.pid)
         peaks.start()
         try:
-            # wait4 gives the CPU time. Its ru_maxrss is not used: Linux records
-            # the resident size of the benchmark's own process (which holds
-            # every generated site) in the child when it executes scrapy.
+            # wait4 gives the CPU time. Its ru_maxrss is not used, because Linux
+            # copies into it the peak of the benchmark's own process, which
+            # contains every generated site, when the child executes scrapy.
             _pid, status, usage = os.wait4(process.pid, 0)
         finally:
             timer.cancel()
@@ -233,7 +233,7 @@ class PeakMemory:
             self.finished.wait(self.interval)
 
     def process_tree(self) -> dict[int, int]:
-        """The root process and its descendants, each with its depth below the root."""
+        """Find the root process and its descendants, each with its depth below the root."""
         parents = {}
         for entry in os.listdir("/proc"):
             if entry.isdigit():
@@ -335,9 +335,8 @@ def measure(args, workdir: Path) -> dict:
         bare_after = run_scrapy("bare-2", bare_command(registry), workdir, workdir, args.timeout)
         results["bare"] = max(bare_before, bare_after, key=lambda run: run.pages_per_second)
         results["bare_runs"] = [bare_before, bare_after]
-        # The districts crawl sets CONCURRENT_ITEMS lower than Scrapy's default
-        # (crawlers/settings.py); a bare run with the same value shows how much
-        # of the ratio that setting alone explains.
+        # The districts crawl sets CONCURRENT_ITEMS below Scrapy's default. A bare
+        # run with the same value shows how much of the ratio that setting explains.
         results["bare_tuned"] = run_scrapy(
             "bare-tuned", bare_command(registry) + ["-s", f"CONCURRENT_ITEMS={CRAWL_CONCURRENT_ITEMS}"],
             workdir, workdir, args.timeout,

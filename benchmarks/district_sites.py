@@ -113,7 +113,7 @@ class DistrictSite:
         return f"127.0.0.1:{self.port}"
 
     def sitemap(self) -> bytes:
-        """A sitemap of every document, each with the `lastmod` of LAST_MODIFIED, as district CMSs publish."""
+        """Build a sitemap of every document, each with the `lastmod` of LAST_MODIFIED, as district CMSs publish."""
         lastmod = dt.datetime.fromtimestamp(LAST_MODIFIED_EPOCH, dt.timezone.utc).date().isoformat()
         entries = "".join(
             f"<url><loc>http://{self.website}{path}</loc><lastmod>{lastmod}</lastmod></url>" for path in self.documents

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from scrapy.http import Response, TextResponse
 
-from crawlers.items import PageUnchangedItem
+from crawlers.items import PageItem, PageUnchangedItem
+from k12signals import storage
 from k12signals.detector_version import detector_version
 
 HTML_TYPES = ("text/html", "application/xhtml")
@@ -48,4 +49,25 @@ def unchanged_item(response: Response, district_id: str | None, stored: dict, st
         district_id=district_id,
         status=response.status,
         redetect=stored.get("detector_version") != detector_version(),
+    )
+
+
+def page_item(
+    response: Response, *, district_id: str | None, state: str | None, source_type: str, kind: DocumentKind,
+    fingerprint: str, links: list,
+) -> PageItem:
+    """Build the item of a fetched page, with its body, validators and links, for the pipelines."""
+    return PageItem(
+        url=response.url,
+        district_id=district_id,
+        state=state,
+        source_type=source_type,
+        status=response.status,
+        content_type=PDF_TYPE if kind.is_pdf else (kind.media_type or "text/html"),
+        body=response.body,
+        fetched_at=storage.utc_now(),
+        etag=header(response, b"ETag"),
+        last_modified=header(response, b"Last-Modified"),
+        body_hash=fingerprint,
+        links=links,
     )

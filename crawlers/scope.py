@@ -114,7 +114,7 @@ class DistrictScope:
     sitemap_lastmods: dict[str, str] = field(default_factory=dict)
     """`lastmod` of the URLs in the district's sitemaps, for skipping unchanged pages on a re-crawl."""
     sitemaps_pending: int = 0
-    """Sitemap requests of this district not yet answered."""
+    """Sitemap requests of this district that have no response or failure yet."""
     held_requests: list = field(default_factory=list)
     """Requests that wait until the district's sitemaps are read (the home page of a re-crawl)."""
     portals_started: set[str] = field(default_factory=set)

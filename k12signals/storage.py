@@ -50,7 +50,7 @@ SIGNAL_FIELDS = (
 
 # Fields whose change makes an `updated` feed event.
 TRACKED_FIELDS = ("label", "stage", "title", "person", "school", "position", "effective_date", "state")
-# What a signal shows of the page it was read from, kept per source page as well.
+# Evidence a signal takes from the page it was read from, also kept per source page.
 EVIDENCE_COLUMNS = {"quote": str, "page": int, "source_type": str, "published_at": str}
 
 
@@ -454,7 +454,7 @@ class StoredSignal:
 
 @dataclass
 class StoredPage:
-    """What storing one page did to its signals."""
+    """Result of storing one page: its signals as stored, and how many others became gone."""
 
     signals: list[StoredSignal]
     """The signals the page shows, as stored."""

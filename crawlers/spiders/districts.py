@@ -28,7 +28,7 @@ from twisted.python.failure import Failure
 
 from crawlers import hostile
 from crawlers import boards
-from crawlers.documents import PDF_TYPE, DocumentKind, body_hash, document_kind, header, unchanged_item
+from crawlers.documents import DocumentKind, body_hash, document_kind, page_item, unchanged_item
 from crawlers.items import PageGoneItem, PageItem, PageUnchangedItem, PortalStatusItem
 from crawlers.links import page_links
 from crawlers.scope import DistrictScope, clean_url, guess_source_type, link_score, unchanged_since_fetch
@@ -238,8 +238,8 @@ class DistrictsSpider(scrapy.Spider):
             callback=self.parse_sitemap,
             errback=self.on_error,
             priority=4 * SCORE_WEIGHT,
-            # No retries: on a re-crawl the home page waits for the sitemaps, and a
-            # sitemap that fails only costs conditional requests for its pages.
+            # No retries, because on a re-crawl the home page waits for the sitemaps.
+            # A failed sitemap costs only conditional requests for its pages.
             meta={"district_id": district_id, "depth": 0, "sitemap": True, "dont_retry": True,
                   "handle_httpstatus_list": [404]},
         )
@@ -320,9 +320,9 @@ class DistrictsSpider(scrapy.Spider):
     def visit(self, url, district_id, *, depth, link_text=""):
         """Yield what a link leads to, if the district's scope admits it; else count the reason.
 
-        That is a request for the page, or, when the district's sitemap says the
-        stored page has not changed since it was fetched, an unchanged item and
-        the visits of the links it had, with no request.
+        That is a request for the page. When the district's sitemap shows that
+        the stored page has not changed since it was fetched, it is instead an
+        unchanged item and the visits of the page's stored links, with no request.
         """
         scope = self.scopes[district_id]
         url = clean_url(url)
@@ -347,7 +347,7 @@ class DistrictsSpider(scrapy.Spider):
         yield self.page_request(url, district_id, depth=depth, score=link_score(url, link_text), link_text=link_text)
 
     def stored_page_unchanged_by_sitemap(self, scope: DistrictScope, url: str) -> dict | None:
-        """The stored page at `url` if the sitemap's lastmod predates its last fetch, else None."""
+        """Return the stored page at `url` if the sitemap's lastmod predates its last fetch, else None."""
         lastmod = scope.sitemap_lastmods.get(url)
         if lastmod is None or self.pages_db is None:
             return None
@@ -398,19 +398,13 @@ class DistrictsSpider(scrapy.Spider):
             yield from self.visit(url, district_id, depth=depth, link_text=text)
 
     def page_item(self, response: Response, district_id: str, kind: DocumentKind, fingerprint: str, links: list) -> PageItem:
-        link_text = response.meta.get("link_text", "")
-        return PageItem(
-            url=response.url,
+        return page_item(
+            response,
             district_id=district_id,
             state=self.district_states.get(district_id),
-            source_type=guess_source_type(response.url, link_text),
-            status=response.status,
-            content_type=PDF_TYPE if kind.is_pdf else (kind.media_type or "text/html"),
-            body=response.body,
-            fetched_at=storage.utc_now(),
-            etag=header(response, b"ETag"),
-            last_modified=header(response, b"Last-Modified"),
-            body_hash=fingerprint,
+            source_type=guess_source_type(response.url, response.meta.get("link_text", "")),
+            kind=kind,
+            fingerprint=fingerprint,
             links=links,
         )
 

@@ -31,8 +31,8 @@ from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, UsageError
 from scrapy.http import Response, TextResponse
 
-from crawlers.documents import PDF_TYPE, body_hash, document_kind, header, unchanged_item
-from crawlers.items import PageGoneItem, PageItem
+from crawlers.documents import body_hash, document_kind, page_item, unchanged_item
+from crawlers.items import PageGoneItem
 from crawlers.links import page_links
 from crawlers.scope import DistrictScope, clean_url, host_twins
 from crawlers.spiders.districts import parse_state
@@ -280,19 +280,9 @@ class PoliciesSpider(scrapy.Spider):
         if stored is not None and stored.get("body_hash") == fingerprint:
             yield unchanged_item(response, None, stored, self.crawler.stats)
         else:
-            yield PageItem(
-                url=response.url,
-                district_id=None,
-                state=state,
-                source_type=SOURCE_TYPE,
-                status=response.status,
-                content_type=PDF_TYPE if kind.is_pdf else (kind.media_type or "text/html"),
-                body=response.body,
-                fetched_at=storage.utc_now(),
-                etag=header(response, b"ETag"),
-                last_modified=header(response, b"Last-Modified"),
-                body_hash=fingerprint,
-                links=links,
+            yield page_item(
+                response, district_id=None, state=state, source_type=SOURCE_TYPE, kind=kind,
+                fingerprint=fingerprint, links=links,
             )
         yield from self.follow_links(links, state, depth + 1)
 
