@@ -346,3 +346,21 @@ def robots_junk_lines(body: bytes) -> int:
         if not colon or field.strip().lower() not in ROBOTS_FIELDS:
             junk += 1
     return junk
+
+
+def invalid_crawl_delays(body: bytes) -> list[str]:
+    """Return the Crawl-delay values in a robots.txt body that are not a number of seconds of 0 or more."""
+    invalid = []
+    for line in body.decode("utf-8", errors="replace").splitlines():
+        field, colon, value = line.split("#", 1)[0].partition(":")
+        if not colon or field.strip().lower() != "crawl-delay":
+            continue
+        value = value.strip()
+        try:
+            seconds = float(value)
+        except ValueError:
+            invalid.append(value)
+            continue
+        if seconds < 0 or seconds != seconds:
+            invalid.append(value)
+    return invalid

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,3 +113,12 @@ class PortalStatusItem:
     status: str
     meetings: int = 0
     detail: str | None = None
+
+
+def request_owner(meta: Mapping[str, Any]) -> str:
+    """Name the district or state that a request's meta belongs to, for log lines."""
+    if meta.get("district_id") or meta.get("robots_for"):
+        return f"District {meta.get('district_id') or meta.get('robots_for')}"
+    if meta.get("policy_state"):
+        return f"State {meta['policy_state']}"
+    return "No district"

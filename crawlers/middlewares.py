@@ -17,7 +17,8 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.misc import build_from_crawler
 from twisted.internet.defer import Deferred
 
-from crawlers.hostile import robots_junk_lines
+from crawlers.hostile import invalid_crawl_delays, robots_junk_lines
+from crawlers.items import request_owner
 from k12signals import storage
 
 logger = logging.getLogger(__name__)
@@ -99,26 +100,27 @@ class RobotsTxtByOriginMiddleware(RobotsTxtMiddleware):
             robots_request = Request(
                 f"{origin}/robots.txt",
                 priority=self.DOWNLOAD_PRIORITY,
-                meta={"dont_obey_robotstxt": True, "robots_for": request.meta.get("district_id")},
+                meta={"dont_obey_robotstxt": True, "robots_for": request.meta.get("district_id"),
+                      "policy_state": request.meta.get("policy_state")},
                 callback=lambda response: None,
             )
-            district_id = request.meta.get("district_id")
+            owner = request_owner(request.meta)
             try:
                 response = await self.crawler.engine.download_async(robots_request)
                 if response.url != robots_request.url:
                     logger.info(
-                        "District %s: robots.txt of %s redirected to %s; obeying that file",
-                        district_id,
+                        "%s: robots.txt of %s redirected to %s; obeying that file",
+                        owner,
                         origin,
                         response.url,
                     )
                     self._stats.inc_value("k12signals/robotstxt/redirected")
-                body = self._rules_for_status(response.status, response.body, origin, district_id)
+                body = self._rules_for_status(response.status, response.body, origin, owner)
                 await self._publish(origin, body, request)
             except Exception as error:  # noqa: BLE001 - any failure means "unreachable"
                 logger.warning(
-                    "District %s: robots.txt of %s could not be fetched (%s: %s); treating the site as disallowed",
-                    district_id,
+                    "%s: robots.txt of %s could not be fetched (%s: %s); treating the site as disallowed",
+                    owner,
                     origin,
                     type(error).__name__,
                     error,
@@ -164,11 +166,17 @@ class RobotsTxtByOriginMiddleware(RobotsTxtMiddleware):
             slot.jitter = 0
         request.meta["autothrottle_dont_adjust_delay"] = True
 
-    def _read_crawl_delay(self, origin: str, parser, district_id: str | None) -> None:
+    def _read_crawl_delay(self, origin: str, parser, body: bytes, owner: str) -> None:
         """Keep the origin's Crawl-delay for this crawl's User-Agent, capped at ROBOTSTXT_MAX_CRAWL_DELAY."""
         rules = getattr(parser, "rp", None)
         if not self.obey_crawl_delay or rules is None:
             return
+        for value in invalid_crawl_delays(body):
+            logger.warning(
+                "%s: robots.txt of %s has Crawl-delay %r, which is not a number of seconds; it is ignored",
+                owner, origin, value,
+            )
+            self._stats.inc_value("k12signals/robotstxt/invalid_crawl_delay")
         user_agent = self._robotstxt_useragent or self._default_useragent
         if isinstance(user_agent, bytes):
             user_agent = user_agent.decode("latin-1")
@@ -178,42 +186,42 @@ class RobotsTxtByOriginMiddleware(RobotsTxtMiddleware):
         delay = float(delay)
         if delay > self.max_crawl_delay:
             logger.warning(
-                "District %s: robots.txt of %s asks for %g s between requests; waiting %g s "
+                "%s: robots.txt of %s asks for %g s between requests; waiting %g s "
                 "(ROBOTSTXT_MAX_CRAWL_DELAY)",
-                district_id, origin, delay, self.max_crawl_delay,
+                owner, origin, delay, self.max_crawl_delay,
             )
             delay = self.max_crawl_delay
         else:
-            logger.info("District %s: robots.txt of %s asks for %g s between requests; obeying it", district_id, origin, delay)
+            logger.info("%s: robots.txt of %s asks for %g s between requests; obeying it", owner, origin, delay)
         self._stats.inc_value("k12signals/robotstxt/crawl_delay")
         self._crawl_delays[origin] = delay
 
-    def _rules_for_status(self, status: int, body: bytes, origin: str, district_id: str | None = None) -> bytes:
+    def _rules_for_status(self, status: int, body: bytes, origin: str, owner: str = "No district") -> bytes:
         self._stats.inc_value(f"robotstxt/response_status_count/{status}")
         if 200 <= status < 300:
             junk = robots_junk_lines(body)
             if junk:
                 logger.warning(
-                    "District %s: robots.txt of %s has %d line(s) that are not robots.txt rules; they are ignored",
-                    district_id,
+                    "%s: robots.txt of %s has %d line(s) that are not robots.txt rules; they are ignored",
+                    owner,
                     origin,
                     junk,
                 )
                 self._stats.inc_value("k12signals/robotstxt/invalid_lines", junk)
             return body
         if 400 <= status < 500:
-            logger.info("District %s: robots.txt of %s returned status %d; no rules, everything allowed", district_id, origin, status)
+            logger.info("%s: robots.txt of %s returned status %d; no rules, everything allowed", owner, origin, status)
             self._stats.inc_value("k12signals/robotstxt/missing")
             return ALLOW_ALL
         logger.warning(
-            "District %s: robots.txt of %s returned status %d; treating the site as disallowed", district_id, origin, status
+            "%s: robots.txt of %s returned status %d; treating the site as disallowed", owner, origin, status
         )
         self._stats.inc_value("k12signals/robotstxt/server_error")
         return DISALLOW_ALL
 
     async def _publish(self, origin: str, body: bytes, request: Request) -> None:
         parser = build_from_crawler(self._parserimpl, self.crawler, body)
-        self._read_crawl_delay(origin, parser, request.meta.get("district_id"))
+        self._read_crawl_delay(origin, parser, body, request_owner(request.meta))
         await self.crawler.signals.send_catch_log_async(
             signal=signals.robots_parsed, robotparser=parser, request=request
         )
@@ -241,14 +249,14 @@ class BackoffRetryMiddleware(RetryMiddleware):
             retry_after = response.headers.get(b"Retry-After")
             delay = self.backoff_delay(request, retry_after)
             logger.info(
-                "Retrying %s after %s in %.1f s (attempt %d of %d, Retry-After %s) for district %s",
+                "Retrying %s after %s in %.1f s (attempt %d of %d, Retry-After %s) for %s",
                 request.url,
                 response.status,
                 delay,
                 result.meta.get("retry_times", 1),
                 self.max_retry_times,
                 retry_after.decode("latin-1") if retry_after else "absent",
-                request.meta.get("district_id") or request.meta.get("robots_for"),
+                request_owner(request.meta),
             )
             if retry_after:
                 self.crawler.stats.inc_value("k12signals/retry/retry_after")
@@ -261,11 +269,11 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if isinstance(result, Request):
             delay = self.backoff_delay(request, None)
             logger.info(
-                "Retrying %s after %s in %.1f s for district %s",
+                "Retrying %s after %s in %.1f s for %s",
                 request.url,
                 type(exception).__name__,
                 delay,
-                request.meta.get("district_id") or request.meta.get("robots_for"),
+                request_owner(request.meta),
             )
             await sleep(delay)
         return result

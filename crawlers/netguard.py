@@ -22,6 +22,8 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.error import DNSLookupError
 
+from crawlers.items import request_owner
+
 logger = logging.getLogger(__name__)
 
 ALLOWED_SCHEMES = ("http", "https")
@@ -120,6 +122,6 @@ class NetworkGuardMiddleware:
     def _refuse(self, request, kind: str, reason: str):
         self.stats.inc_value(f"k12signals/blocked/{kind}")
         logger.warning(
-            "Refused %s for district %s: %s", request.url, request.meta.get("district_id"), reason
+            "%s: refused %s: %s", request_owner(request.meta), request.url, reason
         )
         raise IgnoreRequest(f"refused: {reason}")

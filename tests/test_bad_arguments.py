@@ -129,7 +129,10 @@ def test_every_write_inside_transaction(tmp_path):
 @pytest.mark.parametrize(
     ("setting", "message"),
     [("DISTRICT_MAX_PAGES=abc", "invalid -s DISTRICT_MAX_PAGES='abc'; expected a whole number"),
-     ("RETRY_BACKOFF_BASE=-1", "invalid -s RETRY_BACKOFF_BASE='-1'; expected a value of 0 or more")],
+     ("RETRY_BACKOFF_BASE=-1", "invalid -s RETRY_BACKOFF_BASE='-1'; expected a value of 0 or more"),
+     ("ROBOTSTXT_MAX_CRAWL_DELAY=abc", "invalid -s ROBOTSTXT_MAX_CRAWL_DELAY='abc'; expected a number"),
+     ("ROBOTSTXT_MAX_CRAWL_DELAY=0", "expected a value above 0 (set ROBOTSTXT_OBEY_CRAWL_DELAY=False"),
+     ("ROBOTSTXT_OBEY_CRAWL_DELAY=maybe", "invalid -s ROBOTSTXT_OBEY_CRAWL_DELAY='maybe'; expected True or False")],
 )
 def test_bad_number_setting_rejected(tmp_path, setting, message):
     result = subprocess.run(

@@ -694,7 +694,7 @@ def test_429_waits_retry_after(hostile):
     times = main.arrival_times("/busy")
     assert len(times) == 2
     assert times[1] - times[0] >= 0.9
-    assert re.search(r"Retrying \S+/busy after 429 in 1\.0 s .*Retry-After 1\) for district " + MAIN_ID, log)
+    assert re.search(r"Retrying \S+/busy after 429 in 1\.0 s .*Retry-After 1\) for District " + MAIN_ID, log)
     assert f"{main.base_url}/busy" in {row["url"] for row in query(hostile["database"], "SELECT url FROM pages")}
 
 
@@ -703,7 +703,7 @@ def test_503_retry_after_capped(hostile):
     times = main.arrival_times("/maintenance")
     assert len(times) == 2
     assert 1.8 <= times[1] - times[0] < 30
-    assert re.search(r"Retrying \S+/maintenance after 503 in 2\.0 s .*Retry-After 3600\) for district " + MAIN_ID, log)
+    assert re.search(r"Retrying \S+/maintenance after 503 in 2\.0 s .*Retry-After 3600\) for District " + MAIN_ID, log)
     assert stat(log, "k12signals/retry/retry_after") == 2
 
 
@@ -936,3 +936,19 @@ def test_robots_junk_lines_counts_only_junk():
 
     body = b"# comment\n\nUser-agent: *\nDisallow: /x # trailing\nSitemap: http://x/s.xml\nCrawl-delay: 5\n<html>\nnot a rule\nFoo: bar\n"
     assert robots_junk_lines(body) == 3
+
+
+@pytest.mark.parametrize(
+    ("body", "invalid"),
+    [
+        (b"User-agent: *\nCrawl-delay: 2\n", []),
+        (b"User-agent: *\nCrawl-delay: 0.5 # half a second\n", []),
+        (b"User-agent: *\nCrawl-delay: ten\n", ["ten"]),
+        (b"User-agent: *\ncrawl-DELAY: -5\n", ["-5"]),
+        (b"User-agent: *\nCrawl-delay:\n", [""]),
+    ],
+)
+def test_invalid_crawl_delays(body, invalid):
+    from crawlers.hostile import invalid_crawl_delays
+
+    assert invalid_crawl_delays(body) == invalid

@@ -24,7 +24,7 @@ class Command(ScrapyCrawlCommand):
             parse_allowed_networks(self.settings.get("CRAWL_ALLOW_NETWORKS"))
         except ValueError as error:
             raise UsageError(str(error), print_help=False) from error
-        check_number_settings(self.settings)
+        check_settings(self.settings)
         if len(args) == 1 and self.crawler_process is not None:
             spider_class = self.crawler_process.spider_loader.load(args[0])
             check_known_arguments(spider_class, opts.spargs)
@@ -74,11 +74,18 @@ NUMBER_SETTINGS = {
     "PROGRESS_INTERVAL": float,
     "DOWNLOAD_DELAY": float,
     "DOWNLOAD_TIMEOUT": float,
+    "ROBOTSTXT_MAX_CRAWL_DELAY": float,
 }
 
+# Numeric settings where 0 would mean nothing useful; each has its own switch to turn its feature off.
+POSITIVE_SETTINGS = {"ROBOTSTXT_MAX_CRAWL_DELAY": "set ROBOTSTXT_OBEY_CRAWL_DELAY=False to ignore Crawl-delay"}
 
-def check_number_settings(settings) -> None:
-    """Raise UsageError naming a numeric setting whose value is not a number or is negative."""
+# The project's on/off settings. Scrapy reads 1/0, true/false and True/False.
+BOOLEAN_SETTINGS = ("INCREMENTAL_CRAWL", "ROBOTSTXT_OBEY", "ROBOTSTXT_OBEY_CRAWL_DELAY")
+
+
+def check_settings(settings) -> None:
+    """Raise UsageError naming a numeric or on/off setting whose value is invalid."""
     for name, kind in NUMBER_SETTINGS.items():
         value = settings.get(name)
         try:
@@ -88,3 +95,14 @@ def check_number_settings(settings) -> None:
             raise UsageError(f"invalid -s {name}={value!r}; expected {expected}", print_help=False) from None
         if number < 0:
             raise UsageError(f"invalid -s {name}={value!r}; expected a value of 0 or more", print_help=False)
+        if number == 0 and name in POSITIVE_SETTINGS:
+            raise UsageError(
+                f"invalid -s {name}={value!r}; expected a value above 0 ({POSITIVE_SETTINGS[name]})", print_help=False
+            )
+    for name in BOOLEAN_SETTINGS:
+        try:
+            settings.getbool(name)
+        except ValueError:
+            raise UsageError(
+                f"invalid -s {name}={settings.get(name)!r}; expected True or False", print_help=False
+            ) from None
