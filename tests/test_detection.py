@@ -400,3 +400,17 @@ def test_appointment_long_sentence_quote_keeps_date():
     assert "August 3, 2026" in appointment["quote"]
     assert "Kendra Tolliver as principal" in appointment["quote"]
     assert appointment["quote"] in text
+
+
+def test_policy_credit_for_mastery_labelled_credit():
+    from k12signals.states import rate_friendliness
+
+    text = (
+        "Mastery-Based Education\n"
+        "The New Hampshire State Board of Education adopted rules allowing districts to award credit based on "
+        "demonstrated mastery of competencies rather than seat time.\n"
+    )
+    detection = detect(text, url="https://www.education.nh.example.gov/mbe", source_type="state_policy", state="NH")
+    policies = kinds(detection, "state_policy")
+    assert [policy["label"] for policy in policies] == ["competency-based credit"]
+    assert rate_friendliness([policy["label"] for policy in policies]) == "strong"
