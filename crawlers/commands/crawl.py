@@ -75,6 +75,7 @@ NUMBER_SETTINGS = {
     "DOWNLOAD_DELAY": float,
     "DOWNLOAD_TIMEOUT": float,
     "ROBOTSTXT_MAX_CRAWL_DELAY": float,
+    "HTTP_IDLE_CONNECTION_TIMEOUT": float,
 }
 
 # Numeric settings where 0 would mean nothing useful; each has its own switch to turn its feature off.
