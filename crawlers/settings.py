@@ -101,9 +101,9 @@ SPIDER_MIDDLEWARES = {
     "crawlers.hostile.BrokenInputMiddleware": 500,
 }
 
-# Items and requests of one response handled at a time. Scrapy starts that
-# many tasks for every response, and a page yields one item and its links,
-# so the default of 100 mostly costs the crawl's thread time.
+# Items and requests of one response handled at a time. Scrapy 2.19 starts
+# that many tasks for every response, and a page yields one item and its
+# links, so the default of 100 mostly costs the crawl's thread time.
 CONCURRENT_ITEMS = 16
 
 # Worker processes for extraction and detection, so that page analysis does
