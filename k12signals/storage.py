@@ -582,8 +582,9 @@ def _merge_with_stored(existing: Mapping[str, Any], record: dict) -> dict:
     The page it was found on before may say more: a news article gives an
     appointment's effective date, the news listing that repeats the headline
     does not. So another page never erases a stored field, and its quote and
-    URL replace the stored evidence only when it gives as many fields. The
-    same page, detected again, replaces everything, because its text changed.
+    URL replace the stored evidence only when it gives more fields, or as many
+    and an earlier or the only publication date. The same page, detected
+    again, replaces everything, because its text changed.
     """
     if existing.get("url") == record["url"]:
         return record
@@ -593,10 +594,22 @@ def _merge_with_stored(existing: Mapping[str, Any], record: dict) -> dict:
             merged[key] = existing[key]
     known_before = sum(existing.get(key) is not None for key in TRACKED_FIELDS)
     known_now = sum(record.get(key) is not None for key in TRACKED_FIELDS)
-    if known_now < known_before:
+    if known_now < known_before or (known_now == known_before and _published_earlier(existing, record)):
         for key in ("url", "quote", "page", "source_type", "published_at"):
             merged[key] = existing.get(key)
     return merged
+
+
+def _published_earlier(existing: Mapping[str, Any], record: Mapping[str, Any]) -> bool:
+    """Tell whether the stored evidence was published before the new page, or the new page has no date.
+
+    Between two pages that give as many fields, the first to publish a fact
+    (the board meeting that made an appointment, not a later packet that
+    repeats it) stays its evidence, whatever order the crawl stores them in.
+    """
+    if not existing.get("published_at"):
+        return False
+    return not record.get("published_at") or existing["published_at"] <= record["published_at"]
 
 
 def _touch_source(db: sqlite_utils.Database, record: Mapping[str, Any], now: str) -> None:
@@ -637,13 +650,14 @@ def _drop_sources(db: sqlite_utils.Database, signal_ids: Iterable[str], url: str
 def _quote_another_source(db: sqlite_utils.Database, signal: str, dropped_url: str) -> None:
     """Move a signal's URL and quote off a page that no longer shows it, to the best remaining source.
 
-    The best source gives the most fields, then was seen last, as the merge of
-    pages prefers. Sources stored before their evidence was kept have no quote
+    The best source gives the most fields, then was published first, as the
+    merge of pages prefers, then was seen last. Sources stored before their evidence was kept have no quote
     and are not used.
     """
     row = db.execute(
         "SELECT url, quote, page, source_type, published_at FROM signal_sources "
-        "WHERE signal_id = ? AND quote IS NOT NULL ORDER BY fields_known DESC, last_seen_at DESC LIMIT 1",
+        "WHERE signal_id = ? AND quote IS NOT NULL "
+        "ORDER BY fields_known DESC, published_at IS NULL, published_at, last_seen_at DESC LIMIT 1",
         [signal],
     ).fetchone()
     if row is None:

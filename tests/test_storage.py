@@ -321,3 +321,15 @@ def test_skipped_page_keeps_fetch_time(db):
     assert after["fetched_at"] == before["fetched_at"]
     assert after["status"] == before["status"]
     assert after["last_seen_at"] > before["last_seen_at"]
+
+
+def test_earlier_page_keeps_evidence_either_order(tmp_path):
+    later_packet = {**PAGE, "url": "https://www.lakeview.example.org/board/2026-07-14.pdf", "published_at": "2026-07-14"}
+    earlier_packet = {**PAGE, "url": "https://www.lakeview.example.org/board/2026-05-12.pdf", "published_at": "2026-05-12"}
+    for order in ([earlier_packet, later_packet], [later_packet, earlier_packet]):
+        database = storage.open_database(tmp_path / f"{order[0]['published_at']}.db")
+        for page in order:
+            stored = storage.store_page(database, page, [APPOINTMENT])
+        signal = database["signals"].get(stored.signals[0].record["id"])
+        database.close()
+        assert signal["url"] == earlier_packet["url"]
