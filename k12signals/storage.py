@@ -458,7 +458,7 @@ class StoredPage:
 
     signals: list[StoredSignal]
     """The signals the page shows, as stored."""
-    gone: int = 0
+    signals_gone: int = 0
     """Signals that no page shows any more since this write."""
 
 
@@ -573,7 +573,7 @@ def store_page(
             if row["signal_id"] not in seen_ids
         ]
         gone = _drop_sources(db, dropped, url, now)
-    return StoredPage(stored, gone)
+    return StoredPage(stored, signals_gone=gone)
 
 
 def _merge_with_stored(existing: Mapping[str, Any], record: dict) -> dict:

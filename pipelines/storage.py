@@ -68,7 +68,7 @@ class StoragePipeline:
                 # The detectors changed since this page was stored: detect again from its text.
                 stored = reprocess_page(self.db, item.url)
                 self.crawler.stats.inc_value("k12signals/incremental/redetected")
-                self.count_gone(stored.gone)
+                self.count_gone(stored.signals_gone)
                 await self.send_signals(item.district_id, stored.signals)
             else:
                 refreshed = storage.refresh_unchanged_page(self.db, item.url, item.status)
@@ -82,7 +82,7 @@ class StoragePipeline:
         stored = storage.store_page(self.db, vars(item), item.signals)
         self.crawler.stats.inc_value("k12signals/pages_stored")
         self.count(item.district_id, "pages")
-        self.count_gone(stored.gone)
+        self.count_gone(stored.signals_gone)
         await self.send_signals(item.district_id, stored.signals)
         raise DropItem(f"page {item.url} stored", log_level="DEBUG")
 

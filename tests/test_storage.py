@@ -309,7 +309,7 @@ def test_unchanged_listing_refreshes_signal(db):
 
 def test_refetched_page_reports_gone_signal(db):
     storage.store_page(db, PAGE, [APPOINTMENT])
-    assert storage.store_page(db, PAGE, []).gone == 1
+    assert storage.store_page(db, PAGE, []).signals_gone == 1
 
 
 def test_skipped_page_keeps_fetch_time(db):
