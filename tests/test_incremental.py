@@ -258,3 +258,34 @@ def test_lastmod_after_real_fetch_brings_request(tmp_path):
     assert after_skip == fetched
     assert paths.count("/news/archive-principal") == 2
     assert query(database, "SELECT person FROM signals WHERE person = 'Ruth Alvarez'")
+
+
+def chain_routes(host: str) -> dict[str, Route]:
+    """A home page and a chain of five pages, each linking the next, all in the sitemap."""
+    routes = {"/": Route('<html><body><main><p>Birch Hill School District.</p><a href="/p1">First</a></main></body></html>'),
+              "/robots.txt": Route("User-agent: *\nAllow: /\n", content_type="text/plain")}
+    for number in range(1, 6):
+        routes[f"/p{number}"] = Route(
+            f'<html><body><main><p>Page {number} of the district.</p><a href="/p{number + 1}">Next</a></main></body></html>'
+        )
+    entries = "".join(f"<url><loc>http://{host}{path}</loc><lastmod>2026-01-15</lastmod></url>" for path in ["/"] + [f"/p{n}" for n in range(1, 6)])
+    routes["/sitemap.xml"] = Route(
+        f'<?xml version="1.0" encoding="UTF-8"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>',
+        content_type="application/xml",
+    )
+    return routes
+
+
+def test_recrawl_of_skipped_chain_logs_no_depth_skips(tmp_path):
+    with SiteServer() as site:
+        site.routes.update(chain_routes(site.host))
+        registry = write_registry(
+            tmp_path / "registry.csv", [{"nces_id": "3399911", "name": "Birch Hill SD", "state": "NH", "website": site.host}]
+        )
+        database = tmp_path / "signals.db"
+        run_crawl(database, f"registry={registry}", settings={"DISTRICT_MAX_DEPTH": "2"})
+        time.sleep(1.1)
+        second = run_crawl(database, f"registry={registry}", settings={"DISTRICT_MAX_DEPTH": "2"})
+
+    assert "'k12signals/incremental/skipped_by_sitemap': 5" in second.log
+    assert "k12signals/skipped/depth" not in second.log

@@ -317,7 +317,7 @@ class DistrictsSpider(scrapy.Spider):
         item.meeting_date = meeting_date
         return item
 
-    def visit(self, url, district_id, *, depth, link_text=""):
+    def visit(self, url, district_id, *, depth, link_text="", skipped_pages: list | None = None):
         """Yield what a link leads to, if the district's scope admits it; else count the reason.
 
         That is a request for the page. When the district's sitemap shows that
@@ -341,7 +341,11 @@ class DistrictsSpider(scrapy.Spider):
             yield PageUnchangedItem(
                 url=url, district_id=district_id, status=None, redetect=stored["detector_version"] != detector_version()
             )
-            yield from self.follow_links(stored["links"], district_id, depth + 1)
+            if skipped_pages is not None:
+                # The caller follows the stored links later.
+                skipped_pages.append(stored)
+            else:
+                yield from self.follow_links(stored["links"], district_id, depth + 1)
             return
 
         yield self.page_request(url, district_id, depth=depth, score=link_score(url, link_text), link_text=link_text)
@@ -450,8 +454,14 @@ class DistrictsSpider(scrapy.Spider):
         for url, lastmod in entries:
             if lastmod:
                 scope.sitemap_lastmods[clean_url(url)] = lastmod.strip()
+        # The stored links of pages skipped as unchanged are followed after every
+        # entry, so that each entry is admitted at the sitemap's depth and not
+        # found deeper, and over the depth limit, through another page's links.
+        skipped_pages: list[dict] = []
         for url, _lastmod in entries:
-            yield from self.visit(url, district_id, depth=1)
+            yield from self.visit(url, district_id, depth=1, skipped_pages=skipped_pages)
+        for stored in skipped_pages:
+            yield from self.follow_links(stored["links"], district_id, depth=2)
 
     def on_robots_parsed(self, robotparser, request):
         """Schedule the sitemaps that a district's robots.txt lists."""
