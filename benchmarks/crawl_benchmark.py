@@ -95,7 +95,7 @@ US_DISTRICTS = 13_700
 
 # Functions whose cumulative time the --profile summary reports, by file and name.
 # The profiled crawl runs with ANALYSIS_WORKERS=0, so that extraction and
-# detection run on the crawl's thread, where cProfile sees them.
+# detection run on the crawl's thread, which cProfile measures.
 PROFILED_STAGES = [
     ("extraction", "k12signals/extraction/__init__.py", "extract"),
     ("detection", "k12signals/detection/__init__.py", "detect"),
