@@ -25,6 +25,7 @@ from __future__ import annotations
 import codecs
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -335,32 +336,33 @@ class DocumentProblemPipeline:
         return item
 
 
-def robots_junk_lines(body: bytes) -> int:
-    """Number of lines in a robots.txt body that are neither blank, comments, nor `field: value` of a known field."""
-    junk = 0
+def robots_lines(body: bytes) -> Iterator[tuple[str, bool, str]]:
+    """Yield each robots.txt line that is not blank or a comment as (field name in lower case, has a colon, value)."""
     for line in body.decode("utf-8", errors="replace").splitlines():
         line = line.split("#", 1)[0].strip()
         if not line:
             continue
-        field, colon, _ = line.partition(":")
-        if not colon or field.strip().lower() not in ROBOTS_FIELDS:
-            junk += 1
-    return junk
+        field, colon, value = line.partition(":")
+        yield field.strip().lower(), bool(colon), value.strip()
+
+
+def robots_junk_lines(body: bytes) -> int:
+    """Number of lines in a robots.txt body that are neither blank, comments, nor `field: value` of a known field."""
+    return sum(1 for field, has_colon, _value in robots_lines(body) if not has_colon or field not in ROBOTS_FIELDS)
 
 
 def invalid_crawl_delays(body: bytes) -> list[str]:
     """Return the Crawl-delay values in a robots.txt body that are not a number of seconds of 0 or more."""
     invalid = []
-    for line in body.decode("utf-8", errors="replace").splitlines():
-        field, colon, value = line.split("#", 1)[0].partition(":")
-        if not colon or field.strip().lower() != "crawl-delay":
+    for field, has_colon, value in robots_lines(body):
+        if not has_colon or field != "crawl-delay":
             continue
-        value = value.strip()
         try:
             seconds = float(value)
         except ValueError:
             invalid.append(value)
             continue
+        # seconds != seconds is true only for NaN.
         if seconds < 0 or seconds != seconds:
             invalid.append(value)
     return invalid

@@ -592,12 +592,16 @@ def _merge_with_stored(existing: Mapping[str, Any], record: dict) -> dict:
     for key in TRACKED_FIELDS:
         if merged.get(key) is None and existing.get(key) is not None:
             merged[key] = existing[key]
-    known_before = sum(existing.get(key) is not None for key in TRACKED_FIELDS)
-    known_now = sum(record.get(key) is not None for key in TRACKED_FIELDS)
+    known_before = _fields_known(existing)
+    known_now = _fields_known(record)
     if known_now < known_before or (known_now == known_before and _published_earlier(existing, record)):
         for key in ("url", "quote", "page", "source_type", "published_at"):
             merged[key] = existing.get(key)
     return merged
+
+
+def _fields_known(signal: Mapping[str, Any]) -> int:
+    return sum(signal.get(key) is not None for key in TRACKED_FIELDS)
 
 
 def _published_earlier(existing: Mapping[str, Any], record: Mapping[str, Any]) -> bool:
@@ -615,7 +619,7 @@ def _published_earlier(existing: Mapping[str, Any], record: Mapping[str, Any]) -
 def _touch_source(db: sqlite_utils.Database, record: Mapping[str, Any], now: str) -> None:
     """Record the page of `record` as a source of its signal, with that page's own evidence."""
     evidence = [record.get(column) for column in EVIDENCE_COLUMNS]
-    fields_known = sum(record.get(key) is not None for key in TRACKED_FIELDS)
+    fields_known = _fields_known(record)
     db.execute(
         "INSERT INTO signal_sources (signal_id, url, first_seen_at, last_seen_at, quote, page, source_type, "
         "published_at, fields_known) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
