@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from scrapy.http import Response, TextResponse
 
 from crawlers.items import PageItem, PageUnchangedItem
+from crawlers.links import page_links
 from k12signals import storage
 from k12signals.detector_version import detector_version
 
@@ -41,15 +43,48 @@ def body_hash(response: Response) -> str:
     return hashlib.sha256(response.body).hexdigest()
 
 
-def unchanged_item(response: Response, district_id: str | None, stored: dict, stats) -> PageUnchangedItem:
-    """Build the item that refreshes an unchanged stored page, and count it by status."""
-    stats.inc_value(f"k12signals/incremental/unchanged_{response.status}")
+def unchanged_item(url: str, district_id: str | None, status: int | None, stored: dict, stats) -> PageUnchangedItem:
+    """Build the item that refreshes an unchanged stored page, and count it.
+
+    `status` is that of the response that showed the page unchanged, or None
+    when the sitemap did and no request was sent.
+    """
+    if status is None:
+        stats.inc_value("k12signals/incremental/skipped_by_sitemap")
+    else:
+        stats.inc_value(f"k12signals/incremental/unchanged_{status}")
     return PageUnchangedItem(
-        url=response.url,
+        url=url,
         district_id=district_id,
-        status=response.status,
+        status=status,
         redetect=stored.get("detector_version") != detector_version(),
     )
+
+
+def read_fetched_page(
+    response: Response, district_id: str | None, stats, build_item: Callable[[DocumentKind, str, list], PageItem]
+) -> tuple[PageItem | PageUnchangedItem | None, list]:
+    """Return the item for a fetched page and the links to follow from it.
+
+    A stored page answered 304, or fetched again with the same body, gives an
+    unchanged item. A new or changed page gives `build_item(kind, body hash,
+    links)`. A 304 follows the links stored with the page. A response that is
+    neither HTML nor PDF gives (None, []), counted as not a document.
+    """
+    stored = response.meta.get("stored_page")
+    if response.status == 304 and stored is not None:
+        return unchanged_item(response.url, district_id, response.status, stored, stats), stored.get("links") or []
+
+    kind = document_kind(response)
+    if not (kind.is_pdf or kind.is_html):
+        stats.inc_value("k12signals/skipped/not_a_document")
+        return None, []
+
+    links = page_links(response) if kind.is_html and isinstance(response, TextResponse) else []
+    fingerprint = body_hash(response)
+    if stored is not None and stored.get("body_hash") == fingerprint:
+        return unchanged_item(response.url, district_id, response.status, stored, stats), links
+    return build_item(kind, fingerprint, links), links
 
 
 def page_item(

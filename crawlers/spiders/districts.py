@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, IgnoreRequest, UsageError
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 from scrapy.utils.asyncio import sleep
 from scrapy.utils.gz import gunzip
 from scrapy.utils.sitemap import Sitemap
@@ -28,12 +28,10 @@ from twisted.python.failure import Failure
 
 from crawlers import hostile
 from crawlers import boards
-from crawlers.documents import DocumentKind, body_hash, document_kind, page_item, unchanged_item
-from crawlers.items import PageGoneItem, PageItem, PageUnchangedItem, PortalStatusItem
-from crawlers.links import page_links
+from crawlers.documents import DocumentKind, body_hash, document_kind, page_item, read_fetched_page, unchanged_item
+from crawlers.items import PageGoneItem, PageItem, PortalStatusItem
 from crawlers.scope import DistrictScope, clean_url, guess_source_type, link_score, unchanged_since_fetch
 from k12signals import storage
-from k12signals.detector_version import detector_version
 from k12signals.errors import InputError
 from k12signals.registry import NCES_ID_PATTERN, VALID_STATE_CODES, read_registry_file
 
@@ -179,16 +177,17 @@ class DistrictsSpider(scrapy.Spider):
         home = scope.home_url
         scope.skip_reason(home, depth=0)
         home_request = self.page_request(home, scope.district_id, depth=0, score=5, district_home=True)
+        sitemap_url = f"{urlsplit(home).scheme}://{urlsplit(home).netloc}/sitemap.xml"
         if scope.path_prefix != "/":
             yield home_request
         elif self.pages_db is not None and storage.district_has_pages(self.pages_db, scope.district_id):
             # A re-crawl reads the sitemaps before the home page, so that the
             # pages they list as unchanged since the last crawl need no request.
             scope.held_requests.append(home_request)
-            yield self.sitemap_request(f"{urlsplit(home).scheme}://{urlsplit(home).netloc}/sitemap.xml", scope.district_id)
+            yield self.sitemap_request(sitemap_url, scope.district_id)
         else:
             yield home_request
-            yield self.sitemap_request(f"{urlsplit(home).scheme}://{urlsplit(home).netloc}/sitemap.xml", scope.district_id)
+            yield self.sitemap_request(sitemap_url, scope.district_id)
         if district.get("board_url"):
             platform = district.get("board_platform")
             detected = boards.detect_portal(district["board_url"])
@@ -337,10 +336,7 @@ class DistrictsSpider(scrapy.Spider):
 
         stored = self.stored_page_unchanged_by_sitemap(scope, url)
         if stored is not None:
-            self.crawler.stats.inc_value("k12signals/incremental/skipped_by_sitemap")
-            yield PageUnchangedItem(
-                url=url, district_id=district_id, status=None, redetect=stored["detector_version"] != detector_version()
-            )
+            yield unchanged_item(url, district_id, None, stored, self.crawler.stats)
             if skipped_pages is not None:
                 # The caller follows the stored links later.
                 skipped_pages.append(stored)
@@ -365,31 +361,18 @@ class DistrictsSpider(scrapy.Spider):
     def parse_page(self, response: Response):
         district_id = response.meta["district_id"]
         depth = response.meta["depth"]
-        stored = response.meta.get("stored_page")
         if response.meta.get("district_home"):
             self.crawler.stats.inc_value("k12signals/districts_reached")
 
-        if response.status == 304 and stored is not None:
-            # Unchanged since the last crawl: refresh it, and follow the links it had.
-            yield unchanged_item(response, district_id, stored, self.crawler.stats)
-            yield from self.follow_links(stored.get("links") or [], district_id, depth + 1)
+        item, links = read_fetched_page(
+            response,
+            district_id,
+            self.crawler.stats,
+            lambda kind, fingerprint, links: self.page_item(response, district_id, kind, fingerprint, links),
+        )
+        if item is None:
             return
-
-        kind = document_kind(response)
-        if not (kind.is_pdf or kind.is_html):
-            self.crawler.stats.inc_value("k12signals/skipped/not_a_document")
-            return
-
-        links = []
-        if kind.is_html and isinstance(response, TextResponse):
-            links = page_links(response)
-
-        fingerprint = body_hash(response)
-        if stored is not None and stored.get("body_hash") == fingerprint:
-            yield unchanged_item(response, district_id, stored, self.crawler.stats)
-        else:
-            yield self.page_item(response, district_id, kind, fingerprint, links)
-
+        yield item
         yield from self.follow_links(links, district_id, depth + 1)
 
     def follow_links(self, links, district_id: str, depth: int):

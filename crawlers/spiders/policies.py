@@ -29,11 +29,10 @@ from urllib.parse import urlsplit
 import scrapy
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest, UsageError
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 
-from crawlers.documents import body_hash, document_kind, page_item, unchanged_item
+from crawlers.documents import page_item, read_fetched_page
 from crawlers.items import PageGoneItem
-from crawlers.links import page_links
 from crawlers.scope import DistrictScope, clean_url, host_twins
 from crawlers.spiders.districts import parse_state
 from k12signals import storage
@@ -261,29 +260,19 @@ class PoliciesSpider(scrapy.Spider):
                 logger.debug("State %s: %s redirected off the state's sites; skipped", state, response.url)
                 return
 
-        stored = response.meta.get("stored_page")
-        if response.status == 304 and stored is not None:
-            # Unchanged since the last crawl: refresh it, and follow the links it had.
-            self.states_reached.add(state)
-            yield unchanged_item(response, None, stored, self.crawler.stats)
-            yield from self.follow_links(stored.get("links") or [], state, depth + 1)
-            return
-
-        kind = document_kind(response)
-        if not (kind.is_pdf or kind.is_html):
-            self.crawler.stats.inc_value("k12signals/skipped/not_a_document")
-            return
-
-        self.states_reached.add(state)
-        links = page_links(response) if kind.is_html and isinstance(response, TextResponse) else []
-        fingerprint = body_hash(response)
-        if stored is not None and stored.get("body_hash") == fingerprint:
-            yield unchanged_item(response, None, stored, self.crawler.stats)
-        else:
-            yield page_item(
+        item, links = read_fetched_page(
+            response,
+            None,
+            self.crawler.stats,
+            lambda kind, fingerprint, links: page_item(
                 response, district_id=None, state=state, source_type=SOURCE_TYPE, kind=kind,
                 fingerprint=fingerprint, links=links,
-            )
+            ),
+        )
+        if item is None:
+            return
+        self.states_reached.add(state)
+        yield item
         yield from self.follow_links(links, state, depth + 1)
 
     def follow_links(self, links, state: str, depth: int):
