@@ -66,7 +66,7 @@ def read_fetched_page(
 ) -> tuple[PageItem | PageUnchangedItem | None, list]:
     """Return the item for a fetched page and the links to follow from it.
 
-    A stored page answered 304, or fetched again with the same body, gives an
+    A stored page that got a 304 response, or the same body again, gives an
     unchanged item. A new or changed page gives `build_item(kind, body hash,
     links)`. A 304 follows the links stored with the page. A response that is
     neither HTML nor PDF gives (None, []), counted as not a document.

@@ -572,8 +572,8 @@ def store_page(
             for row in db.query("SELECT signal_id FROM signal_sources WHERE url = ?", [url])
             if row["signal_id"] not in seen_ids
         ]
-        gone = _drop_sources(db, dropped, url, now)
-    return StoredPage(stored, signals_gone=gone)
+        signals_gone = _drop_sources(db, dropped, url, now)
+    return StoredPage(stored, signals_gone=signals_gone)
 
 
 def _merge_with_stored(existing: Mapping[str, Any], record: dict) -> dict:

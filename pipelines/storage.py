@@ -99,9 +99,9 @@ class StoragePipeline:
             )
             await self.crawler.engine.scraper.start_itemproc_async(signal_item, response=None)
 
-    def count_gone(self, gone: int) -> None:
-        if gone:
-            self.crawler.stats.inc_value("k12signals/signals_gone", gone)
+    def count_gone(self, signals_gone: int) -> None:
+        if signals_gone:
+            self.crawler.stats.inc_value("k12signals/signals_gone", signals_gone)
 
     def count(self, district_id: str | None, key: str) -> None:
         if district_id is not None:

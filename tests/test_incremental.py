@@ -194,7 +194,7 @@ def test_sitemap_lastmod_skips_unchanged_page(tmp_path):
     assert after[0]["last_seen_at"] > before[0]["last_seen_at"]
 
 
-def test_recrawl_reads_sitemap_before_home_and_follows_skipped_page_links(tmp_path):
+def test_recrawl_reads_sitemap_first(tmp_path):
     with SiteServer() as site:
         site.routes.update(sitemap_routes(site.host))
         registry = write_registry(
@@ -244,7 +244,7 @@ def test_lastmod_after_real_fetch_brings_request(tmp_path):
         run_crawl(database, f"registry={registry}")
         after_skip = query(database, "SELECT fetched_at FROM pages WHERE url LIKE '%/news/archive-principal'")[0]["fetched_at"]
 
-        # The page changes a second after its real fetch; the sitemap says so only now.
+        # The page changes a second after its real fetch; the sitemap shows it only now.
         changed_at = (datetime.fromisoformat(fetched.replace("Z", "+00:00")) + timedelta(seconds=1)).isoformat()
         site.routes["/sitemap.xml"] = Route(
             site.routes["/sitemap.xml"].body.replace("<lastmod>2026-04-02</lastmod>", f"<lastmod>{changed_at}</lastmod>"),

@@ -21,7 +21,7 @@ def links_of(body: str, url: str = "http://127.0.0.1:8080/board/index.html") -> 
     return page_links(HtmlResponse(url, body=body.encode("utf-8"), encoding="utf-8"))
 
 
-def test_links_are_absolute_in_page_order_without_fragments_or_repeats():
+def test_links_absolute_ordered_unique():
     assert [url for url, _text in links_of(PAGE)] == [
         "http://127.0.0.1:8080/news/",
         "http://127.0.0.1:8080/board/minutes.pdf",
@@ -30,7 +30,7 @@ def test_links_are_absolute_in_page_order_without_fragments_or_repeats():
     ]
 
 
-def test_link_text_has_collapsed_white_space_and_nested_text():
+def test_link_text_collapsed_and_nested():
     texts = dict(links_of(PAGE))
     assert texts["http://127.0.0.1:8080/news/"] == "District News"
     assert texts["http://127.0.0.1:8080/board/minutes.pdf"] == "Board minutes"
@@ -46,5 +46,5 @@ def test_nul_characters_do_not_stop_the_reader():
     assert links_of('<html><body>\x00<a href="/a">A</a></body></html>') == [["http://127.0.0.1:8080/a", "A"]]
 
 
-def test_a_page_without_markup_has_no_links():
+def test_links_of_blank_page_empty():
     assert links_of("   ") == []

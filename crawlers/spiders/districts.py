@@ -250,8 +250,8 @@ class DistrictsSpider(scrapy.Spider):
             return
         scope.sitemaps_pending -= 1
         if scope.sitemaps_pending <= 0 and scope.held_requests:
-            held, scope.held_requests = scope.held_requests, []
-            for request in held:
+            requests_to_send, scope.held_requests = scope.held_requests, []
+            for request in requests_to_send:
                 self.crawler.engine.crawl(request)
 
     def page_request(self, url, district_id, *, depth, score, link_text="", district_home=False):

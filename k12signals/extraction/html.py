@@ -86,7 +86,7 @@ def extract_html(body: bytes, *, url: str, content_type: str | None = None,
     tree = parse_html(body, content_type)
     if tree is None:
         return HtmlResult(error="HTML could not be parsed")
-    # The parser's log holds the repairs of this parse only.
+    # The parser's log contains the repairs of this parse only.
     repairs = [entry.message for entry in _HTML_PARSER.error_log if entry.level >= lxml.etree.ErrorLevels.ERROR]
 
     heading = _first_heading(tree)
